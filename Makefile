@@ -1,0 +1,60 @@
+# Self-documenting Makefile: `make help` lists the targets.
+# Creates its own virtual environment (.venv) from the pinned requirements.lock.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install reports html validate test test-fast lint format benchmark clean clean-outputs hooks
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "; printf "Các lệnh (make <lệnh>):\n"} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned dependencies
+	@echo "Môi trường: $(VENV) (Python $$($(PY) -c 'import sys; print(sys.version.split()[0])'))"
+
+reports: $(STAMP) ## Build every report (HTML + PDF) from data/raw/ into outputs/
+	$(PY) run_all.py
+
+html: $(STAMP) ## Build the HTML reports only
+	$(PY) run_all.py --format html
+
+validate: $(STAMP) ## Check every workbook in data/raw/ and write data/processed/
+	$(PY) run_all.py validate
+
+test: $(STAMP) ## Run the whole test suite (unit, notebooks, backtests)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP) ## Run the unit tests only (no notebook builds)
+	$(PY) -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
+lint: $(STAMP) ## Lint and check formatting (ruff), check notebooks have no outputs
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) tools/check_notebooks.py
+
+format: $(STAMP) ## Format the code (ruff) and strip notebook outputs
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/nbstripout notebooks/*.ipynb
+
+hooks: $(STAMP) ## Install the git pre-commit hooks
+	$(VENV)/bin/pre-commit install
+
+clean-outputs: ## Delete generated reports (outputs/) and processed tables
+	rm -rf outputs/* data/processed/*
+	touch outputs/.gitkeep data/processed/.gitkeep
+
+clean: clean-outputs ## Also delete the virtual environment
+	rm -rf $(VENV)

@@ -1,0 +1,58 @@
+"""What was built and when: ``outputs/status.json``, read by the index page.
+
+Each report keeps its last attempt (ok / failed, time, error) and the time of its last good build,
+so a failed rebuild shows on the index while the last good report stays linked.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..atomic import atomic_write_text
+
+
+@dataclass
+class ReportStatus:
+    key: str
+    year: int
+    kind: str  # domain name, "summary", …
+    area: str | None = None
+    state: str = "ok"  # ok | failed
+    attempted_at: str = ""
+    last_good_at: str | None = None
+    error: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)  # format -> path relative to outputs/
+    title: str = ""
+
+
+class StatusStore:
+    def __init__(self, path: Path):
+        self.path = path
+        self.items: dict[str, ReportStatus] = {}
+        if path.is_file():
+            try:
+                raw = json.loads(path.read_text(encoding="utf-8"))
+                self.items = {k: ReportStatus(**v) for k, v in raw.get("reports", {}).items()}
+            except (ValueError, TypeError):
+                self.items = {}
+
+    def record_ok(self, key: str, when: str, **kw) -> None:
+        st = self.items.get(key) or ReportStatus(key=key, **{k: kw[k] for k in ("year", "kind") if k in kw})
+        for k, v in kw.items():
+            setattr(st, k, v)
+        st.state, st.attempted_at, st.last_good_at, st.error = "ok", when, when, ""
+        self.items[key] = st
+
+    def record_failed(self, key: str, when: str, error: str, **kw) -> None:
+        st = self.items.get(key) or ReportStatus(key=key, **{k: kw[k] for k in ("year", "kind") if k in kw})
+        for k, v in kw.items():
+            if k != "outputs" or not st.outputs:
+                setattr(st, k, v)
+        st.state, st.attempted_at, st.error = "failed", when, error
+        self.items[key] = st
+
+    def save(self) -> None:
+        data = {"reports": {k: asdict(v) for k, v in sorted(self.items.items())}}
+        atomic_write_text(self.path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")

@@ -1,0 +1,135 @@
+"""Command line: ``python run_all.py [build options]``, ``validate``, ``template``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import DOMAINS
+from .paths import Layout
+from .problems import Severity, errors, warnings
+
+
+def _domains(value: str) -> list[str]:
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    bad = [v for v in items if v not in DOMAINS]
+    if bad:
+        raise argparse.ArgumentTypeError(f"lĩnh vực không hợp lệ: {', '.join(bad)} (chọn trong: {', '.join(DOMAINS)})")
+    return items
+
+
+def _years(value: str) -> list[int]:
+    try:
+        return [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"năm không hợp lệ: {value}") from None
+
+
+def _console_utf8() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8")  # Windows consoles default to a code page
+        except (AttributeError, ValueError):
+            pass
+
+
+def cmd_validate(args) -> int:
+    from .params import ParamsError
+    from .validate import validate_year
+
+    layout = Layout.default()
+    years = args.year or layout.years_with_data()
+    status = 0
+    for year in years:
+        try:
+            result = validate_year(year, layout, domains=args.domain or DOMAINS)
+        except ParamsError as exc:
+            print(f"[LỖI] {exc}")
+            status = 1
+            continue
+        errs, warns = errors(result.problems), warnings(result.problems)
+        print(f"Năm {year}: {len(errs)} lỗi, {len(warns)} cảnh báo")
+        for p in sorted(result.problems, key=lambda p: (p.severity != Severity.ERROR, p.file, _cell_key(p.cell))):
+            print("  " + p.line())
+        rel = layout.processed_year(year).relative_to(layout.root)
+        print(f"  Bảng đã kiểm tra: {rel}/indicators.csv")
+        if errs:
+            status = 1
+    return status
+
+
+def _cell_key(cell: str | None):
+    if not cell:
+        return (0, "")
+    letters = cell.rstrip("0123456789")
+    return (int(cell[len(letters) :] or 0), letters)
+
+
+def cmd_template(args) -> int:
+    from .params import ParamsError
+    from .template import write_templates
+
+    layout = Layout.default()
+    status = 0
+    for year in args.year:
+        try:
+            written = write_templates(year, layout, domains=args.domain or DOMAINS)
+        except ParamsError as exc:
+            print(f"[LỖI] {exc}")
+            status = 1
+            continue
+        for path, did in written:
+            rel = path.relative_to(layout.root)
+            print(f"đã tạo {rel}" if did else f"đã có {rel}: giữ nguyên, không ghi đè")
+    return status
+
+
+def cmd_build(args) -> int:
+    from .build.engine import BuildOptions, run_build
+
+    options = BuildOptions(
+        years=args.year,
+        domains=args.domain,
+        formats=args.format,
+        jobs=args.jobs,
+        force=args.force,
+        outputs=args.outputs,
+    )
+    return run_build(options)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_all.py",
+        description="Lập các báo cáo chuyên đề từ số liệu trong data/raw/ (mặc định: mọi năm có số liệu).",
+    )
+    parser.add_argument("--year", type=_years, help="năm, ví dụ 2021 hoặc 2020,2021")
+    parser.add_argument("--domain", type=_domains, help=f"lĩnh vực, trong: {', '.join(DOMAINS)}")
+    parser.add_argument("--format", default="html,pdf", help="định dạng: html,pdf (mặc định) hoặc html")
+    parser.add_argument("--jobs", type=int, default=None, help="số tiến trình chạy song song (mặc định: số lõi CPU)")
+    parser.add_argument("--force", action="store_true", help="lập lại mọi báo cáo kể cả khi không có gì thay đổi")
+    parser.add_argument("--outputs", default=None, help="thư mục kết quả (mặc định: outputs/)")
+    sub = parser.add_subparsers(dest="command")
+    v = sub.add_parser("validate", help="kiểm tra các tệp Excel của một năm và ghi bảng vào data/processed/")
+    v.add_argument("--year", type=_years, help="năm cần kiểm tra (mặc định: mọi năm có số liệu)")
+    v.add_argument("--domain", type=_domains)
+    v.set_defaults(func=cmd_validate)
+    t = sub.add_parser("template", help="tạo biểu mẫu Excel trống cho một năm (không ghi đè tệp đã có)")
+    t.add_argument("--year", type=_years, required=True)
+    t.add_argument("--domain", type=_domains)
+    t.set_defaults(func=cmd_template)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    _console_utf8()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    try:
+        if func is None:
+            return cmd_build(args)
+        return func(args)
+    except KeyboardInterrupt:
+        print("Đã dừng.")
+        return 130

@@ -1,0 +1,305 @@
+"""Reading one domain workbook into tidy tables, cell by cell, keeping where each value came from.
+
+Cell-level problems (text in a number cell, uncomputed formulas, merged cells, wrong year or
+headers) are found here; table-level rules are in :mod:`validate`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import contract as C
+from .catalogue import Catalogue, TargetKind
+from .numbers import NumberError, parse_number, parse_target
+from .params import YearParams
+from .problems import Problem, Severity
+from .workbook_io import WorkbookRefused, open_workbook
+
+CODE_RE = re.compile(r"^[A-Z]{2}\d{2}$")
+
+INDICATOR_COLUMNS = [
+    "row", "code", "name", "unit", "plan_kind", "plan_low", "plan_high", "plan_value", "actual",
+    "target_kind", "target_low", "target_high", "nature", "note",
+]  # fmt: skip
+AREA_COLUMNS = ["row", "column", "code", "area_code", "area_name", "value", "nature"]
+
+
+@dataclass
+class RawDomain:
+    """What one workbook says, before table-level validation."""
+
+    year: int
+    domain: str
+    path: Path
+    display: str
+    indicators: pd.DataFrame
+    areas: pd.DataFrame
+    reporting_unit: str = ""
+    has_area_sheet: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    readable: bool = True
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+class _SheetReader:
+    def __init__(self, raw: RawDomain, ws: Worksheet, ws_formulas: Worksheet):
+        self.raw, self.ws, self.wf = raw, ws, ws_formulas
+
+    def problem(self, cell: str | None, message: str, kind: str, severity=Severity.ERROR) -> None:
+        self.raw.problems.append(Problem(self.raw.display, self.ws.title, cell, message, severity, kind))
+
+    def value(self, ref: str):
+        """The cell's value; an uncomputed formula is reported and read as empty."""
+        cell = self.ws[ref]
+        formula = self.wf[ref]
+        if formula.data_type == "f" and cell.value is None:
+            self.problem(
+                ref,
+                f"ô chứa công thức {_text(formula.value)[:40]} nhưng chưa có giá trị tính sẵn: "
+                "hãy mở tệp trong Excel và lưu lại, hoặc nhập số trực tiếp",
+                "formula_no_value",
+            )
+            return None
+        return cell.value
+
+    def check_merged(self, first_row: int) -> None:
+        for rng in self.ws.merged_cells.ranges:
+            if rng.max_row >= first_row:
+                self.problem(
+                    rng.coord.split(":")[0],
+                    f"ô gộp {rng.coord} trong vùng số liệu: hãy bỏ gộp ô (Merge & Center) để mỗi ô một giá trị",
+                    "merged_cells",
+                )
+
+
+def _number(reader: _SheetReader, ref: str, value, label: str) -> float | None:
+    try:
+        number = parse_number(value)
+    except NumberError as exc:
+        reader.problem(ref, f"{exc}: cột '{label}' phải là số", "not_a_number")
+        return None
+    if isinstance(value, str) and number is not None:
+        reader.problem(
+            ref,
+            f'số được nhập dạng văn bản "{value.strip()}", đã đọc là {_vn(number)}',
+            "number_as_text",
+            Severity.WARNING,
+        )
+    return number
+
+
+def _vn(number: float) -> str:
+    from .vnformat import number as fmt
+
+    return fmt(number, 3)
+
+
+def _target(reader: _SheetReader, ref: str, value, label: str, kind: TargetKind):
+    try:
+        target = parse_target(value, kind)
+    except NumberError as exc:
+        reader.problem(ref, f"{exc}: cột '{label}' phải là số hoặc mức như '≥ 0,4', 'dưới 2,3', '1,0–1,5'", "not_a_number")
+        return None
+    if isinstance(value, str) and target is not None and target.kind == TargetKind.AMOUNT:
+        reader.problem(
+            ref,
+            f'số được nhập dạng văn bản "{value.strip()}", đã đọc là {_vn(target.low)}',
+            "number_as_text",
+            Severity.WARNING,
+        )
+    return target
+
+
+def _read_header(reader: _SheetReader, year: int) -> bool:
+    ws, ok = reader.ws, True
+    for col in C.COLUMNS:
+        ref = f"{col.letter}{C.HEADER_ROW}"
+        expected = col.header(year)
+        found = ws[ref].value
+        if not C.same_header(found, expected):
+            elsewhere = [
+                f"{get_column_letter(c)}{C.HEADER_ROW}"
+                for c in range(1, min(ws.max_column, C.MAX_COLUMNS) + 1)
+                if C.same_header(ws.cell(C.HEADER_ROW, c).value, expected)
+            ]
+            if elsewhere:
+                msg = f"cột '{expected}' phải ở cột {col.letter}, nhưng đang ở {elsewhere[0]} (không chèn/xoá cột)"
+            elif found is None or _text(found) == "":
+                msg = f"thiếu cột '{expected}'"
+            else:
+                msg = f"tiêu đề cột là '{_text(found)}', cần là '{expected}' (cột bị đổi tên hoặc sai năm)"
+            reader.problem(ref, msg, "bad_header")
+            ok = False
+    return ok
+
+
+def _read_indicators(raw: RawDomain, reader: _SheetReader, catalogue: Catalogue) -> None:
+    ws = reader.ws
+    year_value = reader.value(C.YEAR_CELL)
+    try:
+        wb_year = parse_number(year_value)
+    except NumberError:
+        wb_year = None
+    if wb_year != raw.year:
+        reader.problem(
+            C.YEAR_CELL,
+            f"năm của biểu là '{_text(year_value)}', nhưng tệp nằm trong thư mục năm {raw.year}",
+            "wrong_year",
+        )
+    domain_value = _text(ws[C.DOMAIN_CELL].value)
+    if domain_value and domain_value != raw.domain:
+        reader.problem(
+            C.DOMAIN_CELL, f"biểu của lĩnh vực '{domain_value}', nhưng tên tệp là {raw.domain}.xlsx", "wrong_domain"
+        )
+    raw.reporting_unit = _text(ws[C.UNIT_CELL].value)
+    if not _read_header(reader, raw.year):
+        return
+    reader.check_merged(C.FIRST_ROW)
+    labels = {c.key: c.header(raw.year) for c in C.COLUMNS}
+    records = []
+    for r in range(C.FIRST_ROW, ws.max_row + 1):
+        refs = {c.key: f"{c.letter}{r}" for c in C.COLUMNS}
+        values = {k: reader.value(ref) for k, ref in refs.items()}
+        if all(_text(v) == "" for v in values.values()):
+            continue  # blank row
+        code = _text(values["code"]).upper()
+        numbers_present = any(_text(values[k]) for k in ("plan", "actual", "target_next"))
+        if not CODE_RE.match(code):
+            if numbers_present:
+                shown = _text(values["code"]) or _text(values["name"]) or "(trống)"
+                reader.problem(refs["code"], f"dòng có số liệu nhưng mã số '{shown}' không hợp lệ (dạng LD01)", "bad_code")
+            else:
+                reader.problem(
+                    refs["code"], "dòng không có mã chỉ tiêu, đã bỏ qua", "ignored_row", Severity.WARNING
+                )
+            continue
+        ind = catalogue.get(code)
+        kind = ind.target_kind if ind else TargetKind.AMOUNT
+        plan = _target(reader, refs["plan"], values["plan"], labels["plan"], kind)
+        actual = _number(reader, refs["actual"], values["actual"], labels["actual"])
+        target = _target(reader, refs["target_next"], values["target_next"], labels["target_next"], kind)
+        nature = C.nature_key(values["nature"])
+        if nature is None:
+            allowed = ", ".join(f"'{v}'" for v in C.NATURE_VALUES.values())
+            reader.problem(refs["nature"], f"'{_text(values['nature'])}' không hợp lệ: chọn {allowed}", "bad_nature")
+        records.append(
+            {
+                "row": r,
+                "code": code,
+                "name": _text(values["name"]),
+                "unit": _text(values["unit"]),
+                "plan_kind": plan.kind.value if plan else None,
+                "plan_low": plan.low if plan else None,
+                "plan_high": plan.high if plan else None,
+                "plan_value": plan.value if plan else None,
+                "actual": actual,
+                "target_kind": target.kind.value if target else None,
+                "target_low": target.low if target else None,
+                "target_high": target.high if target else None,
+                "nature": nature or "official",
+                "note": _text(values["note"]),
+            }
+        )
+    raw.indicators = pd.DataFrame.from_records(records, columns=INDICATOR_COLUMNS)
+
+
+def _read_areas(raw: RawDomain, reader: _SheetReader, params: YearParams) -> None:
+    ws = reader.ws
+    header = [ws.cell(C.AREA_HEADER_ROW, c).value for c in range(1, ws.max_column + 1)]
+    for i, expected in enumerate(C.AREA_FIXED):
+        if i >= len(header) or not C.same_header(header[i], expected):
+            reader.problem(f"{get_column_letter(i + 1)}{C.AREA_HEADER_ROW}", f"thiếu cột '{expected}'", "bad_header")
+            return
+    area_cols: dict[int, tuple[str, str]] = {}
+    nature_col = None
+    for c in range(len(C.AREA_FIXED) + 1, len(header) + 1):
+        text = _text(header[c - 1])
+        if not text:
+            continue
+        ref = f"{get_column_letter(c)}{C.AREA_HEADER_ROW}"
+        if C.same_header(text, C.AREA_NATURE_HEADER):
+            nature_col = c
+            continue
+        area = params.areas.by_name(text)
+        if area is None:
+            reader.problem(
+                ref,
+                f"địa bàn '{text}' không có trong danh sách {params.areas.level_label.lower()} năm {raw.year} "
+                f"(params/{raw.year}.yaml)",
+                "unknown_area",
+            )
+            continue
+        area_cols[c] = (area.code, area.name)
+    reader.check_merged(C.AREA_FIRST_ROW)
+    records = []
+    for r in range(C.AREA_FIRST_ROW, ws.max_row + 1):
+        code = _text(reader.value(f"A{r}")).upper()
+        cells = {c: reader.value(f"{get_column_letter(c)}{r}") for c in area_cols}
+        if not code and all(_text(v) == "" for v in cells.values()):
+            continue
+        if not CODE_RE.match(code):
+            reader.problem(f"A{r}", f"mã số '{code}' không hợp lệ (dạng LD01)", "bad_code")
+            continue
+        nature = C.nature_key(reader.value(f"{get_column_letter(nature_col)}{r}")) if nature_col else "official"
+        for c, (area_code, area_name) in area_cols.items():
+            ref = f"{get_column_letter(c)}{r}"
+            value = _number(reader, ref, cells[c], area_name)
+            records.append(
+                {
+                    "row": r,
+                    "column": get_column_letter(c),
+                    "code": code,
+                    "area_code": area_code,
+                    "area_name": area_name,
+                    "value": value,
+                    "nature": nature or "official",
+                }
+            )
+    raw.areas = pd.DataFrame.from_records(records, columns=AREA_COLUMNS)
+
+
+def read_domain(
+    path: Path, year: int, domain: str, catalogue: Catalogue, params: YearParams, display: str
+) -> RawDomain:
+    raw = RawDomain(
+        year, domain, path, display, pd.DataFrame(columns=INDICATOR_COLUMNS), pd.DataFrame(columns=AREA_COLUMNS)
+    )
+    if not path.is_file():
+        siblings = sorted(p.name for p in path.parent.glob(f"{domain}.*") if p.suffix.lower() != ".xlsx")
+        hint = f" (thấy {', '.join(siblings)}: hãy lưu lại dạng .xlsx)" if siblings else ""
+        raw.problems.append(Problem(display, None, None, f"thiếu tệp số liệu{hint}", kind="missing_workbook"))
+        raw.readable = False
+        return raw
+    try:
+        values, formulas = open_workbook(path, display, {C.SHEET_INDICATORS, C.SHEET_AREAS})
+    except WorkbookRefused as refused:
+        raw.problems.append(refused.problem)
+        raw.readable = False
+        return raw
+    if C.SHEET_INDICATORS not in values.sheetnames:
+        found = ", ".join(f"'{s}'" for s in values.sheetnames)
+        raw.problems.append(
+            Problem(
+                display,
+                None,
+                None,
+                f"thiếu trang tính '{C.SHEET_INDICATORS}' (có: {found}); không đổi tên trang tính của biểu mẫu",
+                kind="missing_sheet",
+            )
+        )
+        raw.readable = False
+        return raw
+    _read_indicators(raw, _SheetReader(raw, values[C.SHEET_INDICATORS], formulas[C.SHEET_INDICATORS]), catalogue)
+    if C.SHEET_AREAS in values.sheetnames:
+        raw.has_area_sheet = True
+        _read_areas(raw, _SheetReader(raw, values[C.SHEET_AREAS], formulas[C.SHEET_AREAS]), params)
+    return raw

@@ -1,0 +1,103 @@
+"""Analysts' narrative: ``data/raw/<year>/narrative/<domain>.md``, one section per heading.
+
+Rendered with markdown-it (raw HTML disabled) and then sanitised with nh3, so a narrative can never
+inject a script, a style or a ``javascript:`` link into a report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nh3
+import yaml
+from markdown_it import MarkdownIt
+
+from .params import normalise
+
+SECTIONS: dict[str, tuple[str, ...]] = {
+    # key: accepted headings (first is canonical)
+    "achievements": ("Kết quả đạt được", "Kết quả"),
+    "limitations": ("Hạn chế, tồn tại", "Hạn chế", "Tồn tại, hạn chế"),
+    "causes": ("Nguyên nhân",),
+    "solutions": ("Giải pháp, phương hướng năm sau", "Giải pháp", "Phương hướng, nhiệm vụ", "Phương hướng"),
+}
+PLACEHOLDER = "Chưa có nhận định."
+
+_HEADING = re.compile(r"^##\s+(?P<title>.+?)\s*#*\s*$", re.MULTILINE)
+_FRONT = re.compile(r"\A---\s*\n(?P<yaml>.*?)\n---\s*\n", re.DOTALL)
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+
+ALLOWED_TAGS = {
+    "p", "ul", "ol", "li", "strong", "em", "b", "i", "br", "blockquote", "h3", "h4", "h5",
+    "table", "thead", "tbody", "tr", "th", "td", "a", "code", "hr",
+}  # fmt: skip
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to safe HTML: raw HTML is escaped, then anything outside a small allow-list is dropped."""
+    html = _md.render(text)
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+@dataclass
+class Narrative:
+    path: Path | None
+    sections: dict[str, str] = field(default_factory=dict)  # key -> markdown
+    meta: dict = field(default_factory=dict)
+    unknown_headings: list[str] = field(default_factory=list)
+
+    @property
+    def exists(self) -> bool:
+        return self.path is not None
+
+    def markdown(self, key: str) -> str | None:
+        text = self.sections.get(key, "").strip()
+        return text or None
+
+    def html(self, key: str) -> str | None:
+        text = self.markdown(key)
+        return render_markdown(text) if text else None
+
+
+def _section_key(title: str) -> str | None:
+    t = normalise(title)
+    for key, names in SECTIONS.items():
+        if any(t == normalise(n) for n in names):
+            return key
+    return None
+
+
+def parse_narrative(text: str, path: Path | None = None) -> Narrative:
+    meta = {}
+    m = _FRONT.match(text)
+    if m:
+        try:
+            meta = yaml.safe_load(m["yaml"]) or {}
+        except yaml.YAMLError:
+            meta = {}
+        text = text[m.end() :]
+    out = Narrative(path, meta=meta if isinstance(meta, dict) else {})
+    matches = list(_HEADING.finditer(text))
+    for i, h in enumerate(matches):
+        body = text[h.end() : matches[i + 1].start() if i + 1 < len(matches) else len(text)]
+        key = _section_key(h["title"])
+        if key is None:
+            out.unknown_headings.append(h["title"])
+            continue
+        out.sections[key] = (out.sections.get(key, "") + "\n" + body).strip()
+    return out
+
+
+def load_narrative(path: Path) -> Narrative:
+    if not path.is_file():
+        return Narrative(None)
+    return parse_narrative(path.read_text(encoding="utf-8"), path)

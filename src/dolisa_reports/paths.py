@@ -1,0 +1,107 @@
+"""Project paths, always built from the project root (never from the current directory).
+
+The root is the folder holding ``params/catalogue.csv``. It is found, in order, from the
+``DOLISA_ROOT`` environment variable, then by walking up from this file (editable install), then
+by walking up from the current directory (a notebook opened from ``notebooks/``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+_MARKER = Path("params") / "catalogue.csv"
+
+
+def _find_root(start: Path) -> Path | None:
+    for candidate in (start, *start.parents):
+        if (candidate / _MARKER).is_file():
+            return candidate
+    return None
+
+
+@lru_cache(maxsize=8)
+def _root_for(env_value: str | None) -> Path:
+    if env_value:
+        root = Path(env_value).resolve()
+        if not (root / _MARKER).is_file():
+            raise FileNotFoundError(f"DOLISA_ROOT={env_value} không phải thư mục dự án (thiếu {_MARKER})")
+        return root
+    for start in (Path(__file__).resolve().parent, Path.cwd().resolve()):
+        found = _find_root(start)
+        if found is not None:
+            return found
+    raise FileNotFoundError(f"Không tìm thấy thư mục dự án (thư mục chứa {_MARKER})")
+
+
+def project_root() -> Path:
+    return _root_for(os.environ.get("DOLISA_ROOT"))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything lives. ``outputs`` can be redirected (tests, reproducibility checks)."""
+
+    root: Path
+    outputs: Path
+
+    @classmethod
+    def default(cls, outputs: Path | None = None) -> Layout:
+        root = project_root()
+        env_out = os.environ.get("DOLISA_OUTPUTS")
+        out = Path(outputs) if outputs else (Path(env_out) if env_out else root / "outputs")
+        return cls(root=root, outputs=out.resolve())
+
+    # inputs -----------------------------------------------------------------
+    @property
+    def params_dir(self) -> Path:
+        return self.root / "params"
+
+    @property
+    def catalogue(self) -> Path:
+        return self.params_dir / "catalogue.csv"
+
+    def params_file(self, year: int) -> Path:
+        return self.params_dir / f"{year}.yaml"
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "data" / "raw"
+
+    def raw_year(self, year: int) -> Path:
+        return self.raw / str(year)
+
+    def workbook(self, year: int, domain: str) -> Path:
+        return self.raw_year(year) / f"{domain}.xlsx"
+
+    def narrative(self, year: int, domain: str) -> Path:
+        return self.raw_year(year) / "narrative" / f"{domain}.md"
+
+    @property
+    def notebooks(self) -> Path:
+        return self.root / "notebooks"
+
+    def notebook(self, name: str) -> Path:
+        return self.notebooks / f"{name}.ipynb"
+
+    # derived ----------------------------------------------------------------
+    @property
+    def processed(self) -> Path:
+        return self.root / "data" / "processed"
+
+    def processed_year(self, year: int) -> Path:
+        return self.processed / str(year)
+
+    def out_year(self, year: int) -> Path:
+        return self.outputs / str(year)
+
+    def years_with_data(self) -> list[int]:
+        if not self.raw.is_dir():
+            return []
+        years = []
+        for child in self.raw.iterdir():
+            if child.is_dir() and child.name.isdigit() and any(child.glob("*.xlsx")):
+                years.append(int(child.name))
+        return sorted(years)

@@ -1,0 +1,468 @@
+"""What the domain notebooks call: ``ctx = load(...)``, then one short call per report section.
+
+Each call returns an IPython display object (HTML), so a notebook cell is one line and the HTML
+export shows the output without any code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from IPython.display import HTML
+
+from . import charts
+from . import vnformat as vn
+from .analysis import VERDICT_LABEL, Row, Verdict, compute_rows, counts, shortfalls
+from .catalogue import Catalogue, load_catalogue
+from .narrative import PLACEHOLDER, Narrative, load_narrative
+from .params import Area, YearParams, load_params
+from .paths import Layout
+from .problems import Problem, errors
+from .render import figure, render
+from .validate import DomainResult, validate_domain
+
+
+class ReportDataError(RuntimeError):
+    """The domain's data has errors: the report is not built (run ``run_all.py validate``)."""
+
+
+@dataclass
+class ReportContext:
+    year: int
+    domain: str
+    params: YearParams
+    catalogue: Catalogue
+    rows: list[Row]
+    narrative: Narrative
+    result: DomainResult
+    previous_year: int
+    previous_available: bool
+    area: Area | None = None
+    notes: list[str] = field(default_factory=list)
+    _figure_no: int = 0
+
+    @property
+    def title(self) -> str:
+        return self.params.domain_title(self.domain)
+
+    @property
+    def scope(self) -> str:
+        """Who the figures are about: 'toàn tỉnh', 'toàn thành phố' or the area's name."""
+        return self.area.name if self.area else f"toàn {self.params.province_kind}"
+
+    def next_figure(self) -> int:
+        self._figure_no += 1
+        return self._figure_no
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.result.problems if p not in errors(self.result.problems)]
+
+
+def _area_frame(result: DomainResult, area: Area) -> pd.DataFrame:
+    """The area's figures as an indicator table: actuals only (plans are provincial)."""
+    a = result.areas[result.areas["area_code"] == area.code]
+    base = result.indicators.set_index("code")
+    records = []
+    for rec in a.itertuples():
+        if rec.code not in base.index:
+            continue
+        records.append(
+            {
+                "code": rec.code,
+                "actual": rec.value,
+                "nature": rec.nature,
+                "note": f"Số liệu của {area.name}.",
+                "plan_kind": None,
+                "target_kind": None,
+            }
+        )
+    return pd.DataFrame.from_records(records)
+
+
+def load(domain: str, year: int, area: str | None = None, layout: Layout | None = None) -> ReportContext:
+    """Validate this year's (and last year's) workbook for the domain and compute every figure."""
+    layout = layout or Layout.default()
+    params = load_params(year, layout)
+    catalogue = load_catalogue(layout)
+    result = validate_domain(year, domain, layout, params)
+    if not result.ok:
+        lines = "\n".join(p.line() for p in errors(result.problems)[:20])
+        raise ReportDataError(
+            f"Số liệu lĩnh vực {domain} năm {year} có lỗi, chưa lập được báo cáo:\n{lines}\n"
+            f"Chạy: python run_all.py validate --year {year}"
+        )
+    previous_year = params.comparison_year
+    previous = None
+    notes: list[str] = []
+    if layout.workbook(previous_year, domain).is_file() and layout.params_file(previous_year).is_file():
+        prev_result = validate_domain(previous_year, domain, layout)
+        if prev_result.ok:
+            previous = prev_result.indicators
+        else:
+            notes.append(f"Số liệu năm {previous_year} có lỗi nên không dùng để so sánh cùng kỳ.")
+    area_obj = None
+    current = result.indicators
+    if area:
+        area_obj = params.areas.by_code(area) or next((a for a in params.areas.items if a.slug == area), None)
+        if area_obj is None:
+            raise ReportDataError(f"Không có địa bàn '{area}' trong params/{year}.yaml")
+        current = _area_frame(result, area_obj)
+        previous = None
+        if layout.workbook(previous_year, domain).is_file():
+            prev_area = params_area_previous(previous_year, domain, area_obj, layout)
+            previous = prev_area
+    rows = compute_rows(current, previous, catalogue, domain, year)
+    narrative = load_narrative(layout.narrative(year, domain)) if area_obj is None else Narrative(None)
+    return ReportContext(
+        year=year,
+        domain=domain,
+        params=params,
+        catalogue=catalogue,
+        rows=rows,
+        narrative=narrative,
+        result=result,
+        previous_year=previous_year,
+        previous_available=previous is not None and not previous.empty,
+        area=area_obj,
+        notes=notes,
+    )
+
+
+def params_area_previous(year: int, domain: str, area: Area, layout: Layout) -> pd.DataFrame | None:
+    """Last year's figures for the same area, when last year's areas include it."""
+    try:
+        prev_params = load_params(year, layout)
+    except Exception:
+        return None
+    if prev_params.areas.by_code(area.code) is None:
+        return None
+    prev = validate_domain(year, domain, layout, prev_params)
+    if not prev.ok or prev.areas.empty:
+        return None
+    return _area_frame(prev, area)
+
+
+# -- sections ---------------------------------------------------------------------------------
+
+
+def title_block(ctx: ReportContext) -> HTML:
+    p = ctx.params
+    return HTML(
+        render(
+            "title_block.html.j2",
+            params=p,
+            date_line=vn.date_line(p.place, p.report_date),
+            title=f"Lĩnh vực {ctx.title}",
+            year=ctx.year,
+            area=ctx.area.name if ctx.area else None,
+            unit=p.domains[ctx.domain].unit,
+            report_date=p.report_date,
+        )
+    )
+
+
+def _headline(ctx: ReportContext, r: Row) -> str:
+    ind = r.indicator
+    value = vn.number(r.actual, ind.value_decimals)
+    text = ind.headline_vi.format(actual=value) if ind.headline_vi else f"{ind.name_vi} đạt {vn.quantity(r.actual, ind.unit, ind.value_decimals)}"
+    if r.ratio is not None:
+        text += f", đạt {vn.percent(r.ratio, ind.ratio_decimals)} kế hoạch"
+    if r.previous is not None:
+        change = vn.signed_change(r.actual - r.previous, ind.value_decimals)
+        unit = "" if ind.unit in ("%", "điểm %") else f" {ind.unit}"
+        if change == "không đổi":
+            text += f" (không đổi so với năm {ctx.previous_year})"
+        else:
+            mark = "*" if r.previous_illustrative else ""
+            text += f" ({change}{unit} so với năm {ctx.previous_year}{mark})"
+    return text
+
+
+def summary_sentences(ctx: ReportContext) -> list[str]:
+    key_rows = [r for r in ctx.rows if r.indicator.key and r.actual is not None]
+    if not key_rows:
+        key_rows = [r for r in ctx.rows if r.actual is not None][:3]
+    sentences = []
+    for i, r in enumerate(key_rows):
+        text = _headline(ctx, r)
+        if i == 0:
+            sentences.append(f"Năm {ctx.year}, {ctx.scope} {text}.")
+        else:
+            sentences.append(text[0].upper() + text[1:] + ".")
+    return sentences
+
+
+def summary(ctx: ReportContext) -> HTML:
+    """The generated summary: 'Năm 2021, toàn tỉnh giải quyết việc làm cho 15.939 lao động, đạt 99,6% kế hoạch.'"""
+    sentences = summary_sentences(ctx) or ["Chưa có số liệu thực hiện."]
+    tally = ""
+    c = counts(ctx.rows)
+    planned = sum(c.values())
+    if planned:
+        tally = (
+            f"Trong {planned} chỉ tiêu có kế hoạch năm {ctx.year}: "
+            f"{c[Verdict.EXCEEDED]} chỉ tiêu vượt, {c[Verdict.ACHIEVED]} chỉ tiêu đạt, "
+            f"{c[Verdict.NOT_ACHIEVED]} chỉ tiêu chưa đạt kế hoạch."
+        )
+    return HTML(render("summary.html.j2", sentences=sentences, tally=tally))
+
+
+def illustrative_items(ctx: ReportContext) -> list[str]:
+    items = []
+    cur = [r.code for r in ctx.rows if r.illustrative]
+    prev = [r.code for r in ctx.rows if r.previous_illustrative]
+    if cur:
+        items.append(f"Số liệu năm {ctx.year} của các chỉ tiêu: {', '.join(cur)}.")
+    if prev:
+        items.append(f"Số liệu năm {ctx.previous_year} (cột so sánh cùng kỳ) của các chỉ tiêu: {', '.join(prev)}.")
+    if ctx.area is None and not ctx.result.areas.empty and (ctx.result.areas["nature"] == "illustrative").any():
+        items.append("Số liệu theo địa bàn.")
+    if ctx.params.signatory.illustrative:
+        items.append("Tên người ký.")
+    return items
+
+
+def illustrative_notice(ctx: ReportContext) -> HTML:
+    """A visible notice wherever a figure is illustrative (not from a source document)."""
+    items = illustrative_items(ctx)
+    blocks = []
+    if items:
+        blocks.append(
+            render(
+                "notice.html.j2",
+                kind="illustrative",
+                title="Lưu ý: báo cáo có số liệu MINH HỌA, không lấy từ văn bản nguồn (đánh dấu * trong bảng):",
+                items=items,
+                text="",
+            )
+        )
+    if not ctx.previous_available:
+        blocks.append(
+            render(
+                "notice.html.j2",
+                kind="info",
+                title=f"Chưa có số liệu năm {ctx.previous_year} để so sánh cùng kỳ.",
+                items=ctx.notes,
+                text="",
+            )
+        )
+    elif ctx.notes:
+        blocks.append(render("notice.html.j2", kind="info", title="Ghi chú", items=ctx.notes, text=""))
+    return HTML("\n".join(blocks))
+
+
+def _row_view(ctx: ReportContext, r: Row) -> dict:
+    ind = r.indicator
+    d = ind.value_decimals
+    return {
+        "tt": r.tt,
+        "code": r.code,
+        "name": ind.name_vi,
+        "unit": ind.unit,
+        "plan": r.plan.text(d) if r.plan else vn.MISSING,
+        "actual": vn.number(r.actual, d),
+        "ratio": vn.percent(r.ratio, ind.ratio_decimals),
+        "previous": vn.number(r.previous, d),
+        "yoy": vn.percent(r.yoy, 1),
+        "target_next": r.target_next.text(d) if r.target_next else vn.MISSING,
+        "verdict": VERDICT_LABEL[r.verdict] if r.verdict else vn.MISSING,
+        "verdict_class": {Verdict.EXCEEDED: "exceeded", Verdict.ACHIEVED: "achieved", Verdict.NOT_ACHIEVED: "not-achieved"}.get(
+            r.verdict, "none"
+        ),
+        "illustrative": r.illustrative,
+        "previous_illustrative": r.previous_illustrative,
+    }
+
+
+def indicator_table(ctx: ReportContext) -> HTML:
+    """TT, chỉ tiêu, ĐVT, KH, TH, % TH/KH, TH năm trước, % so với cùng kỳ, KH năm sau, đánh giá."""
+    if not ctx.rows:
+        return HTML('<p class="placeholder">Chưa có số liệu chỉ tiêu.</p>')
+    views = [_row_view(ctx, r) for r in ctx.rows]
+    return HTML(
+        render(
+            "indicator_table.html.j2",
+            caption=f"Bảng 1. Kết quả thực hiện các chỉ tiêu lĩnh vực {ctx.title} năm {ctx.year}",
+            rows=views,
+            year=ctx.year,
+            previous_year=ctx.previous_year,
+            next_year=ctx.params.next_year,
+            any_illustrative=any(v["illustrative"] or v["previous_illustrative"] for v in views),
+        )
+    )
+
+
+def _chart(ctx: ReportContext, png: bytes | None, caption: str, empty: str) -> HTML:
+    if png is None:
+        return HTML(f'<p class="placeholder">{_esc(empty)}</p>')
+    n = ctx.next_figure()
+    return HTML(figure(png, f"Biểu đồ {n}. {caption}", caption))
+
+
+def _esc(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))
+
+
+def achievement_chart(ctx: ReportContext) -> HTML:
+    return _chart(
+        ctx,
+        charts.achievement(ctx.rows),
+        f"Tỷ lệ thực hiện so với kế hoạch năm {ctx.year}",
+        "Không có chỉ tiêu nào có kế hoạch để so sánh.",
+    )
+
+
+def year_on_year_chart(ctx: ReportContext) -> HTML:
+    return _chart(
+        ctx,
+        charts.year_on_year(ctx.rows, ctx.year, ctx.previous_year),
+        f"Thực hiện năm {ctx.year} so với năm {ctx.previous_year}",
+        f"Chưa có số liệu năm {ctx.previous_year} để so sánh ({vn.MISSING}).",
+    )
+
+
+def breakdown_charts(ctx: ReportContext) -> HTML:
+    """One chart per total whose parts are in the catalogue (GD02 = GD03 + GD04 + GD05, …)."""
+    by_code = {r.code: r for r in ctx.rows}
+    out = []
+    for r in ctx.rows:
+        if not r.indicator.sum_of:
+            continue
+        parts = [by_code[c] for c in r.indicator.sum_of if c in by_code]
+        png = charts.breakdown(r, parts, "actual")
+        if png:
+            out.append(_chart(ctx, png, f"Cơ cấu {r.indicator.name_vi.lower()} theo thành phần", "").data)
+    return HTML("\n".join(out))
+
+
+def area_section(ctx: ReportContext, max_charts: int = 3) -> HTML:
+    """Figures by administrative area, where the workbook has the area sheet."""
+    areas = ctx.result.areas
+    if ctx.area is not None or areas.empty:
+        return HTML('<p class="placeholder">Biểu số liệu không có phần theo địa bàn.</p>' if ctx.area is None else "")
+    order = [a.code for a in ctx.params.areas.items]
+    codes = [c for c in dict.fromkeys(areas["code"]) if c in ctx.catalogue]
+    headers = [ctx.params.areas.level_label, *codes]
+    table_rows = []
+    for code_area in order:
+        sub = areas[areas["area_code"] == code_area]
+        if sub.empty:
+            continue
+        name = sub["area_name"].iloc[0]
+        vals = []
+        for c in codes:
+            v = sub[sub["code"] == c]["value"]
+            vals.append(vn.number(v.iloc[0], ctx.catalogue[c].value_decimals) if len(v) else vn.MISSING)
+        table_rows.append([name, *vals])
+    totals = ["Tổng", *(vn.number(areas[areas["code"] == c]["value"].sum(), ctx.catalogue[c].value_decimals) for c in codes)]
+    table_rows.append(totals)
+    legend = "; ".join(f"{c}: {ctx.catalogue[c].name_vi} ({ctx.catalogue[c].unit})" for c in codes)
+    parts = [
+        render(
+            "list_table.html.j2",
+            css="areas",
+            caption=f"Bảng 2. Kết quả thực hiện năm {ctx.year} theo địa bàn",
+            headers=headers,
+            numeric=set(codes),
+            rows=table_rows,
+            empty="",
+        ),
+        f'<p class="table-note">{_esc(legend)}</p>',
+    ]
+    for c in codes[:max_charts]:
+        sub = areas[areas["code"] == c]
+        pairs = [(n, float(v)) for n, v in zip(sub["area_name"], sub["value"], strict=True) if pd.notna(v)]
+        ind = ctx.catalogue[c]
+        png = charts.by_area(f"{c} {ind.name_vi}", ind.unit, pairs, ind.value_decimals, (sub["nature"] == "illustrative").any())
+        parts.append(_chart(ctx, png, f"{ind.name_vi} theo địa bàn năm {ctx.year}", "").data)
+    return HTML("\n".join(parts))
+
+
+def shortfalls_table(ctx: ReportContext) -> HTML:
+    """'Hạn chế, tồn tại' starts with the indicators not achieved, listed automatically."""
+    rows = []
+    for r in shortfalls(ctx.rows):
+        ind = r.indicator
+        gap = None
+        if r.plan and r.plan.value is not None and r.actual is not None:
+            gap = abs(r.plan.value - r.actual)
+        rows.append(
+            [
+                ind.name_vi,
+                r.plan.text(ind.value_decimals) if r.plan else vn.MISSING,
+                vn.number(r.actual, ind.value_decimals),
+                vn.percent(r.ratio, ind.ratio_decimals),
+                vn.quantity(gap, ind.unit, ind.value_decimals) if gap is not None else vn.MISSING,
+            ]
+        )
+    return HTML(
+        render(
+            "list_table.html.j2",
+            css="shortfalls",
+            caption=f"Các chỉ tiêu chưa đạt kế hoạch năm {ctx.year}",
+            headers=["Chỉ tiêu", "Kế hoạch", "Thực hiện", "% TH/KH", "Còn thiếu"],
+            numeric={"Kế hoạch", "Thực hiện", "% TH/KH", "Còn thiếu"},
+            rows=rows,
+            empty=f"Không có chỉ tiêu nào chưa đạt kế hoạch năm {ctx.year}.",
+        )
+    )
+
+
+def narrative(ctx: ReportContext, key: str) -> HTML:
+    """An analyst's section (achievements, limitations, causes, solutions), or a clear placeholder."""
+    placeholder = "Chưa có nhận định." if key != "achievements" else "Chưa có nhận định của phòng chuyên môn."
+    return HTML(render("narrative.html.j2", key=key, html=_markup(ctx.narrative.html(key)), placeholder=placeholder or PLACEHOLDER))
+
+
+def _markup(html: str | None):
+    from markupsafe import Markup
+
+    return Markup(html) if html else None  # already sanitised by narrative.render_markdown
+
+
+def next_year_targets(ctx: ReportContext) -> HTML:
+    rows = []
+    for r in ctx.rows:
+        if r.target_next is None:
+            continue
+        ind = r.indicator
+        rows.append([ind.name_vi, ind.unit, vn.number(r.actual, ind.value_decimals), r.target_next.text(ind.value_decimals)])
+    nxt = ctx.params.next_year
+    return HTML(
+        render(
+            "list_table.html.j2",
+            css="targets",
+            caption=f"Chỉ tiêu kế hoạch năm {nxt}",
+            headers=["Chỉ tiêu", "ĐVT", f"TH {ctx.year}", f"KH {nxt}"],
+            numeric={f"TH {ctx.year}", f"KH {nxt}"},
+            rows=rows,
+            empty=f"Chưa có chỉ tiêu kế hoạch năm {nxt}.",
+        )
+    )
+
+
+def sources(ctx: ReportContext) -> HTML:
+    """Where the figures come from, the notes of each indicator, and the validation warnings."""
+    rows = [[r.code, r.indicator.name_vi, r.note or vn.MISSING] for r in ctx.rows]
+    head = (
+        f"Số liệu: tệp {ctx.result.raw.display} năm {ctx.year}"
+        + (f" do {ctx.result.raw.reporting_unit} báo cáo" if ctx.result.raw.reporting_unit else "")
+        + "; tỷ lệ và so sánh được tính tự động từ số liệu gốc."
+    )
+    parts = [f"<p>{_esc(head)}</p>"]
+    parts.append(
+        render(
+            "list_table.html.j2",
+            css="sources",
+            caption="",
+            headers=["Mã", "Chỉ tiêu", "Nguồn số liệu, ghi chú"],
+            numeric=set(),
+            rows=rows,
+            empty="—",
+        )
+    )
+    return HTML("\n".join(parts))

@@ -1,0 +1,313 @@
+"""Table-level validation of a domain's indicators (pandera schema + the catalogue's sum rules),
+and the year-level entry point that writes ``data/processed/<year>/``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.pandas as pa
+
+from . import DOMAINS
+from . import contract as C
+from .catalogue import Catalogue, load_catalogue
+from .ingest import RawDomain, read_domain
+from .params import YearParams, load_params
+from .paths import Layout
+from .problems import Problem, Severity, errors
+from .vnformat import number as fmt_number
+
+
+@dataclass
+class DomainResult:
+    raw: RawDomain
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.raw.readable and not errors(self.problems)
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        return self.raw.indicators
+
+    @property
+    def areas(self) -> pd.DataFrame:
+        return self.raw.areas
+
+
+def _cell(key: str, row) -> str:
+    return f"{C.COLUMN_BY_KEY[key].letter}{int(row)}"
+
+
+def _schema(catalogue: Catalogue, raw: RawDomain) -> pa.DataFrameSchema:
+    valid = [i.code for i in catalogue if i.valid_in(raw.year)]
+    counts = {i.code for i in catalogue if i.is_count}
+
+    def non_negative(col: str):
+        return pa.Check(
+            lambda df: ~(df["code"].isin(counts) & (df[col].astype(float) < 0)),
+            name=f"non_negative:{col}",
+            ignore_na=False,
+        )
+
+    return pa.DataFrameSchema(
+        {
+            "code": pa.Column(
+                str, [pa.Check.isin(valid, name="known_code")], unique=True, report_duplicates="exclude_first"
+            ),
+            "nature": pa.Column(str, pa.Check.isin(list(C.NATURE_VALUES), name="nature")),
+        },
+        checks=[non_negative("actual"), non_negative("plan_value"), non_negative("target_low")],
+        strict=False,
+        coerce=False,
+    )
+
+
+def _schema_problems(raw: RawDomain, catalogue: Catalogue) -> list[Problem]:
+    df = raw.indicators.set_index("row", drop=False)
+    if df.empty:
+        return []
+    out: list[Problem] = []
+    try:
+        _schema(catalogue, raw).validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        first_row = df.drop_duplicates("code").set_index("code")["row"]
+        for case in exc.failure_cases.itertuples():
+            row, check = case.index, str(case.check)
+            if row is None or pd.isna(row):
+                continue
+            code = df.loc[row, "code"]
+            if check == "known_code":
+                msg = f"mã chỉ tiêu '{code}' không có trong danh mục (params/catalogue.csv)"
+                ref, kind = _cell("code", row), "unknown_code"
+            elif check.startswith("field_uniqueness") or "unique" in check:
+                msg = f"mã chỉ tiêu '{code}' bị trùng (đã có ở dòng {int(first_row[code])})"
+                ref, kind = _cell("code", row), "duplicate_code"
+            elif check.startswith("non_negative:"):
+                col = check.split(":", 1)[1]
+                key = {"actual": "actual", "plan_value": "plan", "target_low": "target_next"}[col]
+                ref, kind = _cell(key, row), "negative"
+                msg = f"số âm ({fmt_number(df.loc[row, col], 3)}) không hợp lệ cho chỉ tiêu đếm '{code}'"
+            else:
+                continue
+            out.append(Problem(raw.display, C.SHEET_INDICATORS, ref, msg, kind=kind))
+    return sorted(set(out), key=lambda p: (int(p.cell[1:]) if p.cell else 0, p.cell or ""))
+
+
+def _catalogue_problems(raw: RawDomain, catalogue: Catalogue) -> list[Problem]:
+    out = []
+    df = raw.indicators
+    present = set(df["code"])
+    for rec in df.itertuples():
+        ind = catalogue.get(rec.code)
+        if ind is None:
+            continue
+        if ind.domain != raw.domain:
+            out.append(
+                Problem(
+                    raw.display,
+                    C.SHEET_INDICATORS,
+                    _cell("code", rec.row),
+                    f"mã '{rec.code}' thuộc lĩnh vực '{ind.domain}', không thuộc biểu {raw.domain}.xlsx",
+                    kind="wrong_domain_code",
+                )
+            )
+        if rec.unit and rec.unit != ind.unit:
+            out.append(
+                Problem(
+                    raw.display,
+                    C.SHEET_INDICATORS,
+                    _cell("unit", rec.row),
+                    f"đơn vị tính của '{rec.code}' là '{rec.unit}', danh mục quy định '{ind.unit}'",
+                    kind="wrong_unit",
+                )
+            )
+        if pd.notna(rec.target_kind) and pd.isna(rec.plan_kind) and ind.direction != "none":
+            out.append(
+                Problem(
+                    raw.display,
+                    C.SHEET_INDICATORS,
+                    _cell("plan", rec.row),
+                    f"'{rec.code}' có kế hoạch năm {raw.year + 1} nhưng chưa có kế hoạch năm {raw.year}: "
+                    "không tính được tỷ lệ thực hiện so với kế hoạch",
+                    Severity.WARNING,
+                    "target_without_plan",
+                )
+            )
+        if pd.notna(rec.plan_kind) and pd.isna(rec.actual):
+            out.append(
+                Problem(
+                    raw.display,
+                    C.SHEET_INDICATORS,
+                    _cell("actual", rec.row),
+                    f"'{rec.code}' có kế hoạch nhưng chưa nhập số thực hiện",
+                    Severity.WARNING,
+                    "plan_without_actual",
+                )
+            )
+    missing = [i.code for i in catalogue.for_domain(raw.domain, raw.year) if i.code not in present]
+    if missing and not df.empty:
+        out.append(
+            Problem(
+                raw.display,
+                C.SHEET_INDICATORS,
+                None,
+                f"thiếu dòng cho các chỉ tiêu: {', '.join(missing)}",
+                Severity.WARNING,
+                "missing_indicator",
+            )
+        )
+    return out
+
+
+def _close(a: float, b: float, decimals: int) -> bool:
+    return abs(a - b) <= 0.5 * 10 ** (-max(decimals, 0)) + 1e-9
+
+
+def _sum_problems(raw: RawDomain, catalogue: Catalogue) -> list[Problem]:
+    out = []
+    df = raw.indicators.drop_duplicates("code").set_index("code")
+    field_col = {"actual": "actual", "plan": "plan_value"}
+    for code in df.index:
+        ind = catalogue.get(code)
+        if ind is None or not ind.sum_of:
+            continue
+        for rule in ind.sum_rules:
+            total = df.at[code, field_col[rule.total_field]]
+            parts = [df.at[p, field_col[rule.part_field]] if p in df.index else None for p in ind.sum_of]
+            if pd.isna(total) or any(p is None or pd.isna(p) for p in parts):
+                continue
+            s = float(sum(parts))
+            if not _close(s, float(total), ind.value_decimals):
+                key = "actual" if rule.total_field == "actual" else "plan"
+                label = "thực hiện" if rule.part_field == "actual" else "kế hoạch"
+                out.append(
+                    Problem(
+                        raw.display,
+                        C.SHEET_INDICATORS,
+                        _cell(key, df.at[code, "row"]),
+                        f"'{code}' = {fmt_number(total, ind.value_decimals)} nhưng tổng {label} của "
+                        f"{' + '.join(ind.sum_of)} = {fmt_number(s, ind.value_decimals)}: các phần không cộng đúng tổng",
+                        kind="sum_mismatch",
+                    )
+                )
+    return out
+
+
+def _area_problems(raw: RawDomain, catalogue: Catalogue) -> list[Problem]:
+    out = []
+    if raw.areas.empty:
+        return out
+    totals = raw.indicators.drop_duplicates("code").set_index("code")
+    for code, group in raw.areas.groupby("code", sort=False):
+        ind = catalogue.get(code)
+        first_row = int(group["row"].iloc[0])
+        if ind is None:
+            msg = f"mã chỉ tiêu '{code}' không có trong danh mục"
+            out.append(Problem(raw.display, C.SHEET_AREAS, f"A{first_row}", msg, kind="unknown_code"))
+            continue
+        if code not in totals.index or pd.isna(totals.at[code, "actual"]):
+            continue
+        values = group["value"]
+        if values.isna().any():
+            out.append(
+                Problem(
+                    raw.display,
+                    C.SHEET_AREAS,
+                    f"A{first_row}",
+                    f"'{code}' thiếu số liệu của {int(values.isna().sum())} địa bàn: không kiểm tra được tổng",
+                    Severity.WARNING,
+                    "area_incomplete",
+                )
+            )
+            continue
+        s, total = float(values.sum()), float(totals.at[code, "actual"])
+        if not _close(s, total, ind.value_decimals):
+            out.append(
+                Problem(
+                    raw.display,
+                    C.SHEET_AREAS,
+                    f"A{first_row}",
+                    f"'{code}' ({ind.name_vi}): tổng các địa bàn = {fmt_number(s, ind.value_decimals)} "
+                    f"nhưng số chung của chỉ tiêu = {fmt_number(total, ind.value_decimals)} "
+                    f"(chênh {fmt_number(s - total, ind.value_decimals)})",
+                    kind="area_sum_mismatch",
+                )
+            )
+    return out
+
+
+def validate_domain(
+    year: int, domain: str, layout: Layout | None = None, params: YearParams | None = None
+) -> DomainResult:
+    layout = layout or Layout.default()
+    catalogue = load_catalogue(layout)
+    params = params or load_params(year, layout)
+    path = layout.workbook(year, domain)
+    display = path.name
+    raw = read_domain(path, year, domain, catalogue, params, display)
+    result = DomainResult(raw, list(raw.problems))
+    if raw.readable and not raw.indicators.empty:
+        result.problems += _schema_problems(raw, catalogue)
+        result.problems += _catalogue_problems(raw, catalogue)
+        result.problems += _sum_problems(raw, catalogue)
+        result.problems += _area_problems(raw, catalogue)
+    return result
+
+
+@dataclass
+class YearResult:
+    year: int
+    domains: dict[str, DomainResult]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not errors(self.problems)
+
+
+def processed_table(result: DomainResult, catalogue: Catalogue) -> pd.DataFrame:
+    df = result.indicators.copy()
+    df.insert(0, "year", result.raw.year)
+    df.insert(1, "domain", result.raw.domain)
+    df["name"] = [catalogue[c].name_vi if c in catalogue else n for c, n in zip(df["code"], df["name"], strict=True)]
+    df["source_file"] = result.raw.display
+    return df
+
+
+def validate_year(year: int, layout: Layout | None = None, domains=DOMAINS, write: bool = True) -> YearResult:
+    layout = layout or Layout.default()
+    params = load_params(year, layout)
+    catalogue = load_catalogue(layout)
+    results = {d: validate_domain(year, d, layout, params) for d in domains}
+    problems = [p for r in results.values() for p in r.problems]
+    if write:
+        write_processed(year, results, catalogue, layout)
+    return YearResult(year, results, problems)
+
+
+def write_processed(year: int, results: dict[str, DomainResult], catalogue: Catalogue, layout: Layout) -> None:
+    """One tidy table per year (only domains without errors), plus the area breakdown and a status file."""
+    from .atomic import atomic_write_text
+
+    out = layout.processed_year(year)
+    out.mkdir(parents=True, exist_ok=True)
+    good = [r for r in results.values() if r.ok]
+    frames = [processed_table(r, catalogue) for r in good if not r.indicators.empty]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    atomic_write_text(out / "indicators.csv", table.to_csv(index=False, lineterminator="\n"))
+    area_frames = []
+    for r in good:
+        if not r.areas.empty:
+            a = r.areas.copy()
+            a.insert(0, "year", year)
+            a.insert(1, "domain", r.raw.domain)
+            area_frames.append(a)
+    areas = pd.concat(area_frames, ignore_index=True) if area_frames else pd.DataFrame()
+    atomic_write_text(out / "areas.csv", areas.to_csv(index=False, lineterminator="\n"))
+    status = {
+        d: {"ok": r.ok, "problems": [p.as_record() for p in r.problems]} for d, r in sorted(results.items())
+    }
+    atomic_write_text(out / "validation.json", json.dumps(status, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
