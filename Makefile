@@ -6,9 +6,12 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
+CHROMIUM ?= /usr/bin/chromium
+# Playwright drives Debian's chromium (executable_path): never download a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install reports html validate test test-fast lint format benchmark clean clean-outputs hooks
+.PHONY: help install reports html validate test test-fast lint format benchmark clean clean-outputs hooks browser-deps
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "; printf "Các lệnh (make <lệnh>):\n"} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,6 +38,26 @@ validate: $(STAMP) ## Check every workbook in data/raw/ and write data/processed
 
 test: $(STAMP) ## Run the whole test suite (unit, notebooks, backtests)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+browser-deps: ## Install Debian's chromium for the browser test (as root; otherwise say why it is skipped)
+	@if [ -x "$(CHROMIUM)" ] || command -v chromium >/dev/null 2>&1; then \
+	  echo "Chromium: $$(command -v chromium || echo $(CHROMIUM)) (đã cài)"; \
+	elif [ "$$(id -u)" != 0 ]; then \
+	  echo "Chưa có chromium và không chạy với quyền root: phép thử trình duyệt sẽ được bỏ qua" \
+	       "(cài bằng: sudo apt-get install chromium)."; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "Chưa có chromium và máy không có apt-get: phép thử trình duyệt sẽ được bỏ qua" \
+	       "(hoặc đặt DOLISA_CHROMIUM=/đường/dẫn/chromium)."; \
+	else \
+	  echo "Cài chromium (apt-get)…"; \
+	  if DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
+	     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	          chromium fonts-liberation2 >/dev/null; then \
+	    echo "Chromium: $$(command -v chromium) ($$(chromium --version 2>/dev/null | head -n1))"; \
+	  else \
+	    echo "Không cài được chromium: phép thử trình duyệt sẽ được bỏ qua."; \
+	  fi; \
+	fi
 
 test-fast: $(STAMP) ## Run the unit tests only (no notebook builds)
 	$(PY) -m pytest -m "not slow and not browser" $(PYTEST_ARGS)

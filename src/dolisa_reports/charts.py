@@ -14,7 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from . import vnformat as vn  # noqa: E402
 from .analysis import Row, Verdict  # noqa: E402
@@ -44,6 +44,13 @@ def _label(text: str, width: int = 38) -> str:
 
 def _vn_axis(decimals: int = 0):
     return FuncFormatter(lambda v, _pos: vn.number(v, decimals))
+
+
+def _value_axis(ax, decimals: int) -> None:
+    """Vietnamese tick labels; whole-number ticks for counts (no '0 0 1 1' on a small axis)."""
+    if decimals == 0:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(_vn_axis(decimals if decimals else 0))
 
 
 def png_bytes(fig: Figure) -> bytes:
@@ -84,7 +91,9 @@ def achievement(rows: list[Row]) -> bytes | None:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{vn.number(v)}%"))
         ax.set_xlabel("Tỷ lệ thực hiện so với kế hoạch (%)")
         handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[v]) for v in Verdict]
-        ax.legend(handles, ["Vượt", "Đạt", "Chưa đạt"], loc="lower right", frameon=False, fontsize=9)
+        ax.legend(
+            handles, ["Vượt", "Đạt", "Chưa đạt"], loc="upper center", bbox_to_anchor=(0.5, -0.45 if len(data) < 2 else (-0.25 if len(data) < 4 else -0.12)), ncol=3, frameon=False, fontsize=9
+        )
         return png_bytes(fig)
 
 
@@ -128,10 +137,10 @@ def breakdown(total: Row, parts: list[Row], field: str) -> bytes | None:
         for i, value in zip(y, actuals, strict=True):
             ax.text(value, i - (h / 2 if has_plan else 0), " " + vn.number(value, total.indicator.value_decimals), va="center")
         ax.set_yticks(list(y), labels)
-        ax.xaxis.set_major_formatter(_vn_axis())
+        _value_axis(ax, total.indicator.value_decimals)
         ax.set_xlabel(total.indicator.unit)
         ax.set_title(_label(f"{total.code} {total.indicator.name_vi}: cơ cấu theo thành phần", 70))
-        ax.legend(loc="lower right", frameon=False, fontsize=9)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, frameon=False, fontsize=9)
         ax.set_xlim(0, max([*plans, *actuals, 1]) * 1.2)
         return png_bytes(fig)
 
@@ -146,7 +155,7 @@ def by_area(name: str, unit: str, areas: list[tuple[str, float]], decimals: int,
             if illustrative:
                 bar.set_hatch("//")
             ax.text(value, bar.get_y() + bar.get_height() / 2, " " + vn.number(value, decimals), va="center", fontsize=9)
-        ax.xaxis.set_major_formatter(_vn_axis())
+        _value_axis(ax, decimals)
         ax.set_xlabel(unit)
         ax.set_title(_label(name, 70))
         ax.set_xlim(0, max([*values, 1]) * 1.2)

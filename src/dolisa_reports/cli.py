@@ -34,6 +34,7 @@ def _console_utf8() -> None:
 
 
 def cmd_validate(args) -> int:
+    from .catalogue import CatalogueError
     from .params import ParamsError
     from .validate import validate_year
 
@@ -43,7 +44,7 @@ def cmd_validate(args) -> int:
     for year in years:
         try:
             result = validate_year(year, layout, domains=args.domain or DOMAINS)
-        except ParamsError as exc:
+        except (ParamsError, CatalogueError) as exc:
             print(f"[LỖI] {exc}")
             status = 1
             continue
@@ -66,6 +67,7 @@ def _cell_key(cell: str | None):
 
 
 def cmd_template(args) -> int:
+    from .catalogue import CatalogueError
     from .params import ParamsError
     from .template import write_templates
 
@@ -74,7 +76,7 @@ def cmd_template(args) -> int:
     for year in args.year:
         try:
             written = write_templates(year, layout, domains=args.domain or DOMAINS)
-        except ParamsError as exc:
+        except (ParamsError, CatalogueError) as exc:
             print(f"[LỖI] {exc}")
             status = 1
             continue
@@ -94,6 +96,7 @@ def cmd_build(args) -> int:
         jobs=args.jobs,
         force=args.force,
         outputs=args.outputs,
+        pdf_engine=args.pdf_engine,
     )
     return run_build(options)
 
@@ -109,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--jobs", type=int, default=None, help="số tiến trình chạy song song (mặc định: số lõi CPU)")
     parser.add_argument("--force", action="store_true", help="lập lại mọi báo cáo kể cả khi không có gì thay đổi")
     parser.add_argument("--outputs", default=None, help="thư mục kết quả (mặc định: outputs/)")
+    parser.add_argument(
+        "--pdf-engine",
+        choices=("weasyprint", "chromium"),
+        default=None,
+        help="công cụ in PDF: weasyprint (mặc định) hoặc chromium (Chromium, Chrome hay Edge đã cài trên máy)",
+    )
     sub = parser.add_subparsers(dest="command")
     v = sub.add_parser("validate", help="kiểm tra các tệp Excel của một năm và ghi bảng vào data/processed/")
     v.add_argument("--year", type=_years, help="năm cần kiểm tra (mặc định: mọi năm có số liệu)")

@@ -27,6 +27,7 @@ AREA_FIRST_ROW = AREA_HEADER_ROW + 1
 MAX_ROWS = 2000  # a domain has tens of indicators: anything near this is a mistake
 MAX_COLUMNS = 200
 MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # what the zip unpacks to: a real workbook is well under 1 MB
 
 NATURE_VALUES = {"official": "Chính thức", "estimate": "Ước tính", "illustrative": "Minh họa"}
 

@@ -50,6 +50,12 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _formula_text(value) -> str:
+    """``=SUM(E8:E10)``, also for array formulas; cut to a readable length."""
+    text = _text(getattr(value, "text", value))
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
 class _SheetReader:
     def __init__(self, raw: RawDomain, ws: Worksheet, ws_formulas: Worksheet):
         self.raw, self.ws, self.wf = raw, ws, ws_formulas
@@ -58,17 +64,37 @@ class _SheetReader:
         self.raw.problems.append(Problem(self.raw.display, self.ws.title, cell, message, severity, kind))
 
     def value(self, ref: str):
-        """The cell's value; an uncomputed formula is reported and read as empty."""
+        """The cell's value. An uncomputed formula or an error value is reported and read as empty;
+        a formula's cached value is used, with a warning (it may be stale)."""
         cell = self.ws[ref]
         formula = self.wf[ref]
-        if formula.data_type == "f" and cell.value is None:
+        is_formula = formula.data_type == "f"
+        shown = _formula_text(formula.value) if is_formula else ""
+        if cell.data_type == "e":
+            msg = (
+                f"ô chứa công thức {shown} cho kết quả lỗi {cell.value}: hãy sửa công thức hoặc nhập số trực tiếp"
+                if is_formula
+                else f"ô có giá trị lỗi {cell.value}: hãy nhập số hoặc để trống"
+            )
+            self.problem(ref, msg, "formula_error")
+            return None
+        if not is_formula:
+            return cell.value
+        if cell.value is None:
             self.problem(
                 ref,
-                f"ô chứa công thức {_text(formula.value)[:40]} nhưng chưa có giá trị tính sẵn: "
+                f"ô chứa công thức {shown} nhưng chưa có giá trị tính sẵn: "
                 "hãy mở tệp trong Excel và lưu lại, hoặc nhập số trực tiếp",
                 "formula_no_value",
             )
             return None
+        used = _shown(cell.value)
+        self.problem(
+            ref,
+            f"ô chứa công thức {shown}: đã dùng giá trị tính sẵn {used} (nên nhập giá trị trực tiếp)",
+            "formula_cached",
+            Severity.WARNING,
+        )
         return cell.value
 
     def check_merged(self, first_row: int) -> None:
@@ -97,6 +123,13 @@ def _number(reader: _SheetReader, ref: str, value, label: str) -> float | None:
     return number
 
 
+def _shown(value) -> str:
+    """A cell value as the analyst would recognise it: text in quotes, numbers Vietnamese style."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _vn(value)
+    return f'"{_text(value)[:40]}"'
+
+
 def _vn(number: float) -> str:
     from .vnformat import number as fmt
 
@@ -121,25 +154,41 @@ def _target(reader: _SheetReader, ref: str, value, label: str, kind: TargetKind)
 
 def _read_header(reader: _SheetReader, year: int) -> bool:
     ws, ok = reader.ws, True
+    expected_by_key = {col.key: col.header(year) for col in C.COLUMNS}
     for col in C.COLUMNS:
         ref = f"{col.letter}{C.HEADER_ROW}"
-        expected = col.header(year)
+        expected = expected_by_key[col.key]
         found = ws[ref].value
-        if not C.same_header(found, expected):
-            elsewhere = [
-                f"{get_column_letter(c)}{C.HEADER_ROW}"
-                for c in range(1, min(ws.max_column, C.MAX_COLUMNS) + 1)
-                if C.same_header(ws.cell(C.HEADER_ROW, c).value, expected)
-            ]
-            if elsewhere:
-                msg = f"cột '{expected}' phải ở cột {col.letter}, nhưng đang ở {elsewhere[0]} (không chèn/xoá cột)"
-            elif found is None or _text(found) == "":
-                msg = f"thiếu cột '{expected}'"
-            else:
-                msg = f"tiêu đề cột là '{_text(found)}', cần là '{expected}' (cột bị đổi tên hoặc sai năm)"
-            reader.problem(ref, msg, "bad_header")
-            ok = False
+        if C.same_header(found, expected):
+            continue
+        elsewhere = [
+            f"{get_column_letter(c)}{C.HEADER_ROW}"
+            for c in range(1, min(ws.max_column, C.MAX_COLUMNS) + 1)
+            if C.same_header(ws.cell(C.HEADER_ROW, c).value, expected)
+        ]
+        others = [h for k, h in expected_by_key.items() if k != col.key and C.same_header(found, h)]
+        other = others[0] if others else None
+        if elsewhere:
+            msg = f"cột '{expected}' phải ở cột {col.letter}, nhưng đang ở {elsewhere[0]} (không chèn/xoá cột)"
+        elif other is not None:
+            msg = f"thiếu cột '{expected}': ô này đang là tiêu đề cột '{other}' (có cột bị xoá?)"
+        elif found is None or _text(found) == "":
+            msg = f"thiếu cột '{expected}'"
+        else:
+            msg = f"tiêu đề cột là '{_text(found)}', cần là '{expected}' (cột bị đổi tên hoặc sai năm)"
+        reader.problem(ref, msg, "bad_header")
+        ok = False
     return ok
+
+
+def _looks_numeric(value) -> bool:
+    """A figure (a number, a level like '≥ 0,4', or text that reads as one) rather than a label."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return True
+    try:
+        return parse_target(value, TargetKind.AMOUNT) is not None
+    except NumberError:
+        return False
 
 
 def _read_indicators(raw: RawDomain, reader: _SheetReader, catalogue: Catalogue) -> None:
@@ -172,14 +221,16 @@ def _read_indicators(raw: RawDomain, reader: _SheetReader, catalogue: Catalogue)
         if all(_text(v) == "" for v in values.values()):
             continue  # blank row
         code = _text(values["code"]).upper()
-        numbers_present = any(_text(values[k]) for k in ("plan", "actual", "target_next"))
+        numbers_present = any(_looks_numeric(values[k]) for k in ("plan", "actual", "target_next"))
         if not CODE_RE.match(code):
             if numbers_present:
-                shown = _text(values["code"]) or _text(values["name"]) or "(trống)"
+                shown = (_text(values["code"]) or _text(values["name"]) or "(trống)")[:40]
                 reader.problem(refs["code"], f"dòng có số liệu nhưng mã số '{shown}' không hợp lệ (dạng LD01)", "bad_code")
             else:
+                first = next((_text(v) for v in values.values() if _text(v)), "")
+                shown = f" ('{first[:40]}')" if first else ""
                 reader.problem(
-                    refs["code"], "dòng không có mã chỉ tiêu, đã bỏ qua", "ignored_row", Severity.WARNING
+                    refs["code"], f"dòng không có mã chỉ tiêu{shown}, đã bỏ qua", "ignored_row", Severity.WARNING
                 )
             continue
         ind = catalogue.get(code)
@@ -244,10 +295,11 @@ def _read_areas(raw: RawDomain, reader: _SheetReader, params: YearParams) -> Non
     for r in range(C.AREA_FIRST_ROW, ws.max_row + 1):
         code = _text(reader.value(f"A{r}")).upper()
         cells = {c: reader.value(f"{get_column_letter(c)}{r}") for c in area_cols}
-        if not code and all(_text(v) == "" for v in cells.values()):
-            continue
+        if all(_text(v) == "" for v in cells.values()):
+            continue  # no district figure on this row (the template lists every indicator): nothing to read
         if not CODE_RE.match(code):
-            reader.problem(f"A{r}", f"mã số '{code}' không hợp lệ (dạng LD01)", "bad_code")
+            shown = f"mã số '{code}' không hợp lệ (dạng LD01)" if code else "thiếu mã số"
+            reader.problem(f"A{r}", f"dòng có số liệu theo địa bàn nhưng {shown}", "bad_code")
             continue
         nature = C.nature_key(reader.value(f"{get_column_letter(nature_col)}{r}")) if nature_col else "official"
         for c, (area_code, area_name) in area_cols.items():
@@ -280,7 +332,7 @@ def read_domain(
         raw.readable = False
         return raw
     try:
-        values, formulas = open_workbook(path, display, {C.SHEET_INDICATORS, C.SHEET_AREAS})
+        values, formulas = open_workbook(path, display)
     except WorkbookRefused as refused:
         raw.problems.append(refused.problem)
         raw.readable = False

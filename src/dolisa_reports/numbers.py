@@ -7,6 +7,7 @@ reason, so the validator can name the cell.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,26 +24,39 @@ class NumberError(ValueError):
     """The text is not a number; ``str()`` is the Vietnamese reason."""
 
 
+def _quoted(value) -> str:
+    """The offending text as shown in a message, cut short if someone pasted a paragraph."""
+    text = " ".join(str(value).split())
+    return f'"{text if len(text) <= 40 else text[:39] + "…"}"'
+
+
 def parse_number(value) -> float | None:
     """A cell value (number, text or empty) to a float; ``None`` for an empty cell."""
     if value is None:
         return None
     if isinstance(value, bool):
-        raise NumberError(f'"{value}" không phải là số')
+        raise NumberError(f"{_quoted(value)} không phải là số")
     if isinstance(value, int | float | Decimal):
-        return float(value)
+        return _finite(float(value), value)
     text = _SPACES.sub("", str(value))
     if text in {"", "-", "—", "–"}:
         return None
     if text.endswith("%"):
         text = text[:-1]
     try:
-        return float(parse_decimal(text, locale=LOCALE, strict=True))
+        return _finite(float(parse_decimal(text, locale=LOCALE, strict=True)), value)
     except NumberFormatError as exc:
         hint = ""
         if getattr(exc, "suggestions", None):
             hint = f" (có phải là {' hoặc '.join(exc.suggestions)}?)"
-        raise NumberError(f'"{value}" không phải là số{hint}') from None
+        raise NumberError(f"{_quoted(value)} không phải là số{hint}") from None
+
+
+def _finite(number: float, value) -> float:
+    """``NaN`` and ``inf`` parse as decimals but are never a figure."""
+    if not math.isfinite(number):
+        raise NumberError(f"{_quoted(value)} không phải là số")
+    return number
 
 
 @dataclass(frozen=True)
@@ -89,7 +103,7 @@ def parse_target(value, default_kind: TargetKind) -> Target | None:
     if value is None:
         return None
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        number = float(value)
+        number = parse_number(value)
     else:
         text = str(value).strip()
         if text in {"", "-", "—", "–"}:
@@ -97,7 +111,7 @@ def parse_target(value, default_kind: TargetKind) -> Target | None:
         if m := _RANGE.match(text):
             low, high = parse_number(m["a"]), parse_number(m["b"])
             if low is None or high is None or low > high:
-                raise NumberError(f'"{value}" không phải là khoảng hợp lệ (ví dụ "1,0–1,5")')
+                raise NumberError(f'{_quoted(value)} không phải là khoảng hợp lệ (ví dụ "1,0–1,5")')
             return Target(TargetKind.RANGE, low, high)
         if m := _AT_LEAST.match(text):
             return Target(TargetKind.AT_LEAST, parse_number(m["n"]), None)

@@ -171,7 +171,7 @@ def _headline(ctx: ReportContext, r: Row) -> str:
         text += f", đạt {vn.percent(r.ratio, ind.ratio_decimals)} kế hoạch"
     if r.previous is not None:
         change = vn.signed_change(r.actual - r.previous, ind.value_decimals)
-        unit = "" if ind.unit in ("%", "điểm %") else f" {ind.unit}"
+        unit = " điểm phần trăm" if ind.unit in ("%", "điểm %") else f" {ind.unit}"
         if change == "không đổi":
             text += f" (không đổi so với năm {ctx.previous_year})"
         else:
@@ -466,3 +466,29 @@ def sources(ctx: ReportContext) -> HTML:
         )
     )
     return HTML("\n".join(parts))
+
+
+def signature_block(ctx: ReportContext) -> HTML:
+    """'Nơi nhận' and the signatory (title and name from params/<year>.yaml)."""
+    p = ctx.params
+    sig = p.signatory
+    recipients = [f"Lãnh đạo {p.organisation.short_name}", p.domains[ctx.domain].unit]
+    return HTML(
+        render(
+            "signature.html.j2",
+            recipients=recipients,
+            unit_short=p.organisation.abbreviation,
+            title=sig.title,
+            name=sig.name,
+            illustrative=sig.illustrative,
+        )
+    )
+
+
+def record_results(ctx: ReportContext) -> None:
+    """Record the computed rows for the year-end summary (read by the build from the executed notebook)."""
+    from IPython.display import display
+
+    from .results import MIME, payload
+
+    display({MIME: payload(ctx)}, raw=True)

@@ -41,9 +41,13 @@ def _cell(key: str, row) -> str:
     return f"{C.COLUMN_BY_KEY[key].letter}{int(row)}"
 
 
+_FIELD_KEY = {"actual": "actual", "plan_value": "plan", "target_low": "target_next"}
+
+
 def _schema(catalogue: Catalogue, raw: RawDomain) -> pa.DataFrameSchema:
     valid = [i.code for i in catalogue if i.valid_in(raw.year)]
     counts = {i.code for i in catalogue if i.is_count}
+    whole = {i.code for i in catalogue if i.is_count and i.value_decimals == 0}
 
     def non_negative(col: str):
         return pa.Check(
@@ -52,17 +56,47 @@ def _schema(catalogue: Catalogue, raw: RawDomain) -> pa.DataFrameSchema:
             ignore_na=False,
         )
 
+    def whole_number(col: str):
+        def check(df):
+            values = df[col].astype(float)
+            return ~(df["code"].isin(whole) & values.notna() & (values % 1 != 0))
+
+        return pa.Check(check, name=f"whole_number:{col}", ignore_na=False)
+
+    # named custom checks: pandera's built-in Check.isin ignores ``name`` in its failure reports
+    known = pa.Check(lambda s: s.isin(valid), name="known_code")
     return pa.DataFrameSchema(
         {
-            "code": pa.Column(
-                str, [pa.Check.isin(valid, name="known_code")], unique=True, report_duplicates="exclude_first"
-            ),
-            "nature": pa.Column(str, pa.Check.isin(list(C.NATURE_VALUES), name="nature")),
+            "code": pa.Column(str, [known], unique=True, report_duplicates="exclude_first"),
+            "nature": pa.Column(str, pa.Check(lambda s: s.isin(list(C.NATURE_VALUES)), name="nature")),
         },
-        checks=[non_negative("actual"), non_negative("plan_value"), non_negative("target_low")],
+        checks=[
+            *(non_negative(col) for col in _FIELD_KEY),
+            *(whole_number(col) for col in _FIELD_KEY),
+        ],
         strict=False,
         coerce=False,
     )
+
+
+def _unknown_code_message(code: str, catalogue: Catalogue, year: int) -> str:
+    ind = catalogue.get(code)
+    if ind is None:
+        return f"mã chỉ tiêu '{code}' không có trong danh mục (params/catalogue.csv)"
+    span = f"từ năm {ind.valid_from}" if ind.valid_from else ""
+    span += f" đến năm {ind.valid_to}" if ind.valid_to else ""
+    return f"chỉ tiêu '{code}' không áp dụng cho năm {year} (danh mục: áp dụng {span.strip()})"
+
+
+def _whole_number_message(code: str, unit: str, value: float) -> str:
+    msg = f"'{code}' tính bằng {unit} nên phải là số nguyên, nhưng ô có {fmt_number(value, 3)}"
+    thousands = value * 1000
+    if abs(thousands - round(thousands)) < 1e-6:
+        msg += (
+            f": nếu là {fmt_number(thousands)} thì nhập {int(round(thousands))} "
+            "(Excel đặt kiểu tiếng Anh hiểu dấu chấm là dấu thập phân)"
+        )
+    return msg
 
 
 def _schema_problems(raw: RawDomain, catalogue: Catalogue) -> list[Problem]:
@@ -80,18 +114,22 @@ def _schema_problems(raw: RawDomain, catalogue: Catalogue) -> list[Problem]:
                 continue
             code = df.loc[row, "code"]
             if check == "known_code":
-                msg = f"mã chỉ tiêu '{code}' không có trong danh mục (params/catalogue.csv)"
+                msg = _unknown_code_message(code, catalogue, raw.year)
                 ref, kind = _cell("code", row), "unknown_code"
             elif check.startswith("field_uniqueness") or "unique" in check:
                 msg = f"mã chỉ tiêu '{code}' bị trùng (đã có ở dòng {int(first_row[code])})"
                 ref, kind = _cell("code", row), "duplicate_code"
             elif check.startswith("non_negative:"):
                 col = check.split(":", 1)[1]
-                key = {"actual": "actual", "plan_value": "plan", "target_low": "target_next"}[col]
-                ref, kind = _cell(key, row), "negative"
+                ref, kind = _cell(_FIELD_KEY[col], row), "negative"
                 msg = f"số âm ({fmt_number(df.loc[row, col], 3)}) không hợp lệ cho chỉ tiêu đếm '{code}'"
-            else:
-                continue
+            elif check.startswith("whole_number:"):
+                col = check.split(":", 1)[1]
+                ref, kind = _cell(_FIELD_KEY[col], row), "not_whole"
+                msg = _whole_number_message(code, catalogue[code].unit, float(df.loc[row, col]))
+            else:  # a check added later without a message: still named, never silently dropped
+                ref, kind = _cell("code", row), "invalid"
+                msg = f"'{code}' không đạt kiểm tra {check}"
             out.append(Problem(raw.display, C.SHEET_INDICATORS, ref, msg, kind=kind))
     return sorted(set(out), key=lambda p: (int(p.cell[1:]) if p.cell else 0, p.cell or ""))
 
@@ -208,6 +246,11 @@ def _area_problems(raw: RawDomain, catalogue: Catalogue) -> list[Problem]:
             msg = f"mã chỉ tiêu '{code}' không có trong danh mục"
             out.append(Problem(raw.display, C.SHEET_AREAS, f"A{first_row}", msg, kind="unknown_code"))
             continue
+        if ind.is_count:
+            for rec in group[group["value"] < 0].itertuples():
+                msg = f"số âm ({fmt_number(rec.value, 3)}) không hợp lệ cho chỉ tiêu đếm '{code}' ({rec.area_name})"
+                ref = f"{rec.column}{rec.row}"
+                out.append(Problem(raw.display, C.SHEET_AREAS, ref, msg, kind="negative"))
         if code not in totals.index or pd.isna(totals.at[code, "actual"]):
             continue
         values = group["value"]

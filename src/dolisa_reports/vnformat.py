@@ -78,8 +78,13 @@ def date(value: dt.date | None) -> str:
 
 
 def date_line(place: str, value: dt.date) -> str:
-    """The place-and-date line of an administrative document: ``Huế, ngày 10 tháng 12 năm 2021``."""
-    return f"{place}, ngày {value.day:02d} tháng {value.month:02d} năm {value.year}"
+    """The place-and-date line of an administrative document: ``Huế, ngày 10 tháng 12 năm 2021``.
+
+    Decree 30/2020/NĐ-CP: a day below 10 and the months 1 and 2 take a leading zero
+    (``ngày 05 tháng 02``), the other months do not (``tháng 3``).
+    """
+    month = f"{value.month:02d}" if value.month <= 2 else str(value.month)
+    return f"{place}, ngày {value.day:02d} tháng {month} năm {value.year}"
 
 
 def datetime_text(value: dt.datetime) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.workbook.workbook import Workbook
 
-from .contract import MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS
+from .contract import MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, MAX_UNPACKED_BYTES
 from .problems import Problem
 
 _ZIP = b"PK\x03\x04"
@@ -35,7 +35,16 @@ def _is_encrypted(path: Path) -> bool:
 
 def check_file(path: Path, display: str) -> None:
     """Refuse what openpyxl should never be asked to open."""
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:  # e.g. Windows: the file is open in Excel; or no read permission
+        msg = (
+            f"không mở được tệp ({type(exc).__name__}): hãy đóng tệp nếu đang mở trong Excel "
+            "và kiểm tra quyền đọc tệp"
+        )
+        raise WorkbookRefused(Problem(display, None, None, msg, kind="unreadable")) from None
     if size == 0:
         raise WorkbookRefused(Problem(display, None, None, "tệp rỗng (0 byte)", kind="empty_file"))
     if size > MAX_FILE_BYTES:
@@ -49,8 +58,6 @@ def check_file(path: Path, display: str) -> None:
                 kind="too_large",
             )
         )
-    with path.open("rb") as fh:
-        head = fh.read(8)
     if head.startswith(_ZIP):
         return
     if head == _CFB:
@@ -63,24 +70,45 @@ def check_file(path: Path, display: str) -> None:
     raise WorkbookRefused(Problem(display, None, None, msg, kind="not_xlsx"))
 
 
-def _count_rows(path: Path, display: str, sheets: set[str]) -> None:
-    """Stream the sheets and stop early: a million-row sheet is refused in a fraction of a second."""
+def _check_unpacked_size(path: Path, display: str) -> None:
+    """The sizes a zip declares bound what reading it can produce: refuse a zip bomb before parsing."""
+    with zipfile.ZipFile(path) as zf:
+        total = sum(info.file_size for info in zf.infolist())
+    if total > MAX_UNPACKED_BYTES:
+        msg = (
+            f"tệp giải nén ra {total / 1048576:.0f} MB, vượt giới hạn {MAX_UNPACKED_BYTES // 1048576} MB: "
+            "biểu chỉ tiêu chỉ có vài chục dòng, hãy kiểm tra lại tệp"
+        )
+        raise WorkbookRefused(Problem(display, None, None, msg, kind="too_large"))
+
+
+def _count_rows(path: Path, display: str) -> None:
+    """Stream every sheet and stop early: a million-row sheet is refused in a fraction of a second.
+
+    Every sheet is checked, not only the data sheets, because the full load that follows reads them
+    all. The declared size (``<dimension>``) is checked first, then the rows are counted with the
+    declaration ignored, since a file may declare fewer rows than it holds."""
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         for ws in wb.worksheets:
-            if ws.title not in sheets:
-                continue
             if (ws.max_column or 0) > MAX_COLUMNS:
-                msg = f"trang tính có {ws.max_column} cột, vượt giới hạn {MAX_COLUMNS}"
-                raise WorkbookRefused(Problem(display, ws.title, None, msg, kind="too_many_columns"))
+                raise WorkbookRefused(_too_many_columns(display, ws.title, ws.max_column))
             declared = ws.max_row or 0
             if declared > MAX_ROWS:
                 raise WorkbookRefused(_too_many_rows(display, ws.title, declared))
-            for n, _row in enumerate(ws.iter_rows(values_only=True), start=1):
+            ws.reset_dimensions()
+            for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
                 if n > MAX_ROWS:
                     raise WorkbookRefused(_too_many_rows(display, ws.title, None))
+                if len(row) > MAX_COLUMNS:
+                    raise WorkbookRefused(_too_many_columns(display, ws.title, len(row)))
     finally:
         wb.close()
+
+
+def _too_many_columns(display: str, sheet: str, count: int) -> Problem:
+    msg = f"trang tính có {count} cột, vượt giới hạn {MAX_COLUMNS}"
+    return Problem(display, sheet, None, msg, kind="too_many_columns")
 
 
 def _too_many_rows(display: str, sheet: str, count: int | None) -> Problem:
@@ -89,21 +117,19 @@ def _too_many_rows(display: str, sheet: str, count: int | None) -> Problem:
     return Problem(display, sheet, None, msg, kind="too_many_rows")
 
 
-def open_workbook(path: Path, display: str, sheets: set[str]) -> tuple[Workbook, Workbook]:
+def open_workbook(path: Path, display: str) -> tuple[Workbook, Workbook]:
     """Return (values, formulas): cached values for reading, formulas to spot uncomputed cells."""
     check_file(path, display)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's "data validation extension" chatter
-            _count_rows(path, display, sheets)
+            _check_unpacked_size(path, display)
+            _count_rows(path, display)
             values = openpyxl.load_workbook(path, data_only=True)
             formulas = openpyxl.load_workbook(path, data_only=False)
     except WorkbookRefused:
         raise
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as exc:
-        msg = f"tệp .xlsx bị hỏng, không đọc được ({type(exc).__name__})"
-        raise WorkbookRefused(Problem(display, None, None, msg, kind="corrupt")) from None
-    except Exception as exc:  # openpyxl raises many types on malformed XML
+    except Exception as exc:  # zipfile and openpyxl raise many types on a damaged file or malformed XML
         msg = f"tệp .xlsx bị hỏng, không đọc được ({type(exc).__name__})"
         raise WorkbookRefused(Problem(display, None, None, msg, kind="corrupt")) from None
     return values, formulas

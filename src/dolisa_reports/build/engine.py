@@ -1,8 +1,18 @@
-"""The build order: validate each year, run the domain notebooks on a worker pool, export, index.
+"""The build order: plan the reports, keep the up-to-date ones, validate and rebuild the rest in parallel.
+
+1. **Plan** (``tasks.py``): one task per report, with the files it reads and writes.
+2. **Decide** (``manifest.py``): hash each task's inputs and compare with ``outputs/manifest.json``;
+   unchanged reports whose files are all there are skipped (``--force`` rebuilds everything). Nothing
+   heavy is imported until something has to be built, so an up-to-date run takes a fraction of a second.
+3. **Run** (``executor.py``): on a worker pool (``--jobs``, default: the number of cores), first the
+   validation of each year that has a report to rebuild, then each of its valid reports: notebook
+   (papermill, ``execute.py``), HTML (nbconvert, ``export.py``), PDF (``pdf.py``).
+4. **Record**: manifest (after every report), ``status.json``, ``index.html``; progress on the terminal
+   (``progress.py``) and everything else in ``outputs/build.log`` (``runlog.py``).
 
 One failing report never stops the others; at the end the run names each failure (domain, cell,
-error, partial notebook) and exits 1. Outputs are replaced atomically, so a failed rebuild keeps the
-last good report.
+error, partial notebook) and exits 1. A failed report is not recorded as built, so the next run tries
+it again. Outputs are replaced atomically, so a failed rebuild keeps the last good report.
 """
 
 from __future__ import annotations
@@ -10,22 +20,20 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import DOMAINS, __version__
-from ..atomic import atomic_write_text
 from ..clock import build_time
-from ..params import ParamsError, load_params
 from ..paths import Layout
-from ..problems import errors
-from ..validate import validate_year
-from .execute import CellFailure, NotebookFailed, run_notebook
-from .export import read_notebook, to_html
-from .index_page import write_index
+from .executor import make_executor
+from .manifest import Hasher, Manifest
+from .progress import Reporter, make_reporter
+from .runlog import RunLog
 from .status import StatusStore
-from .tasks import ReportTask
+from .tasks import ReportTask, plan
 
 FORMATS = ("html", "pdf")
 
@@ -38,6 +46,8 @@ class BuildOptions:
     jobs: int | None = None
     force: bool = False
     outputs: str | Path | None = None
+    pdf_engine: str | None = None  # weasyprint (default) or chromium; see build/pdf.py
+    executor: str = "thread"  # local pool: thread (default) or process; see executor.py
 
     def format_set(self) -> tuple[str, ...]:
         items = self.formats.split(",") if isinstance(self.formats, str) else self.formats
@@ -55,10 +65,11 @@ class TaskResult:
     seconds: float = 0.0
     stage: str = ""
     error: str = ""
-    failure: CellFailure | None = None
+    failure: object | None = None  # execute.CellFailure
     partial: Path | None = None
-    outputs: dict[str, str] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)  # format -> path under outputs/ (for the index)
     warnings: list[str] = field(default_factory=list)
+    fresh: dict[str, Path] = field(default_factory=dict)  # files written by this build (for the manifest)
 
 
 def _rel(layout: Layout, path: Path) -> str:
@@ -72,9 +83,51 @@ def _display(layout: Layout, path: Path) -> str:
         return str(path)
 
 
+# -- the work (runs on the executor's workers) ---------------------------------------------------
+
+
+@dataclass
+class YearCheck:
+    """A year's validation, reduced to what the engine needs (small and picklable)."""
+
+    year: int
+    params_error: str = ""
+    n_errors: int = 0
+    n_warnings: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # domain -> one-line reason
+    lines: list[str] = field(default_factory=list)  # problem lines to show
+
+
+def check_year(layout: Layout, year: int, domains: list[str]) -> YearCheck:
+    """Validate one year's workbooks (and write data/processed/<year>/), as ``run_all.py validate`` does."""
+    from ..params import ParamsError, load_params
+    from ..problems import errors
+    from ..validate import validate_year
+
+    try:
+        load_params(year, layout)
+    except ParamsError as exc:
+        return YearCheck(year, params_error=str(exc))
+    vy = validate_year(year, layout, domains=domains)
+    n_err = len(errors(vy.problems))
+    check = YearCheck(year, n_errors=n_err, n_warnings=len(vy.problems) - n_err)
+    for d in domains:
+        dr = vy.domains[d]
+        if dr.ok:
+            continue
+        errs = errors(dr.problems)
+        check.lines += [p.line() for p in errs]
+        if errs:
+            check.failed[d] = f"số liệu có {len(errs)} lỗi: {errs[0]}" + (" …" if len(errs) > 1 else "")
+        else:
+            check.failed[d] = "không đọc được tệp số liệu"
+    return check
+
+
 class Builder:
-    def __init__(self, layout: Layout, formats: tuple[str, ...], when: str):
+    def __init__(self, layout: Layout, formats: tuple[str, ...], when: str, pdf_engine: str | None = None):
         self.layout, self.formats, self.when = layout, formats, when
+        self.pdf_engine = pdf_engine
 
     def footer(self, task: ReportTask) -> str:
         return f"Lập tự động bằng dolisa-reports {__version__} lúc {self.when_text()} từ tệp data/raw/{task.year}/{task.domain}.xlsx."
@@ -86,13 +139,25 @@ class Builder:
 
         return datetime_text(datetime.fromisoformat(self.when))
 
-    def build(self, task: ReportTask) -> TaskResult:
+    def build(self, task: ReportTask, notify: Callable[[str], None] | None = None) -> TaskResult:
+        from ..atomic import atomic_write_text
+        from ..params import load_params
+        from .execute import NotebookFailed, run_notebook
+        from .export import to_html
+
+        def stage(name: str) -> None:
+            if notify is not None:
+                notify(name)
+
         start = time.perf_counter()
         layout = self.layout
         out_dir = layout.out_year(task.year)
         work = out_dir / ".work" / f"{task.domain}.ipynb"
+        stage("notebook")
         try:
-            nb = run_notebook(task.notebook_in(layout), work, task.parameters(), cwd=layout.notebooks)
+            nb = run_notebook(
+                task.notebook_in(layout), work, task.parameters(), cwd=layout.notebooks, label=task.label
+            )
         except NotebookFailed as exc:
             partial = None
             if exc.partial is not None and exc.partial.exists():
@@ -100,15 +165,24 @@ class Builder:
                 partial.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(exc.partial, partial)
             return TaskResult(
-                task, False, time.perf_counter() - start, "notebook", exc.failure.describe(), exc.failure, partial
+                task,
+                False,
+                time.perf_counter() - start,
+                "notebook",
+                exc.failure.describe(),
+                exc.failure,
+                partial,
             )
+        stage("html")
         params = load_params(task.year, layout)
         title = f"Báo cáo chuyên đề {params.domain_title(task.domain)} năm {task.year}"
         result = TaskResult(task, True, stage="export")
         try:
             html = to_html(nb, title=title, footer=self.footer(task))
         except Exception as exc:  # an export bug must not take the other reports down
-            return TaskResult(task, False, time.perf_counter() - start, "html", f"{type(exc).__name__}: {exc}")
+            return TaskResult(
+                task, False, time.perf_counter() - start, "html", f"{type(exc).__name__}: {exc}"
+            )
         html_path = out_dir / f"{task.domain}.html"
         atomic_write_text(html_path, html)
         nb_path = out_dir / "notebooks" / f"{task.domain}.ipynb"
@@ -117,13 +191,16 @@ class Builder:
         stale = out_dir / "failed" / f"{task.domain}.ipynb"
         stale.unlink(missing_ok=True)
         result.outputs = {"html": _rel(layout, html_path), "ipynb": _rel(layout, nb_path)}
+        result.fresh = {"html": html_path, "ipynb": nb_path}
         if "pdf" in self.formats:
+            stage("pdf")
             pdf_path = out_dir / f"{task.domain}.pdf"
             try:
                 from .pdf import html_to_pdf
 
-                html_to_pdf(html, pdf_path, base_url=out_dir)
+                html_to_pdf(html, pdf_path, base_url=out_dir, engine=self.pdf_engine)
                 result.outputs["pdf"] = _rel(layout, pdf_path)
+                result.fresh["pdf"] = pdf_path
             except Exception as exc:
                 result.warnings.append(f"PDF: {type(exc).__name__}: {exc}")
                 if pdf_path.exists():
@@ -132,8 +209,7 @@ class Builder:
         return result
 
 
-def _say(text: str) -> None:
-    print(text, flush=True)
+# -- the run -------------------------------------------------------------------------------------
 
 
 def run_build(options: BuildOptions) -> int:
@@ -141,84 +217,220 @@ def run_build(options: BuildOptions) -> int:
     try:
         formats = options.format_set()
     except ValueError as exc:
-        _say(f"[LỖI] {exc}")
+        print(f"[LỖI] {exc}", flush=True)
         return 2
     os.environ["DOLISA_ROOT"] = str(layout.root)
     os.environ["DOLISA_OUTPUTS"] = str(layout.outputs)
     years = options.years or layout.years_with_data()
     if not years:
-        _say("[LỖI] Không có số liệu: data/raw/<năm>/ chưa có tệp .xlsx nào.")
+        print("[LỖI] Không có số liệu: data/raw/<năm>/ chưa có tệp .xlsx nào.", flush=True)
         return 1
-    domains = options.domains or list(DOMAINS)
-    when = build_time().isoformat()
     layout.outputs.mkdir(parents=True, exist_ok=True)
-    store = StatusStore(layout.outputs / "status.json")
-    results: list[TaskResult] = []
-    tasks: list[ReportTask] = []
+    with RunLog(layout.outputs / "build.log") as runlog, make_reporter() as reporter:
+        run = _Run(layout, options, formats, years, reporter, runlog)
+        return run.execute()
 
-    for year in years:
+
+class _Run:
+    """One build: the decisions, the scheduling loop and the bookkeeping."""
+
+    def __init__(self, layout, options: BuildOptions, formats, years, reporter: Reporter, runlog: RunLog):
+        self.layout, self.options, self.formats, self.years = layout, options, formats, years
+        self.reporter, self.runlog = reporter, runlog
+        self.domains = list(options.domains or DOMAINS)
+        self.when = build_time().isoformat()
+        self.manifest = Manifest.for_layout(layout)
+        self.hasher = Hasher(layout)
+        self.store = StatusStore(layout.outputs / "status.json")
+        self.results: list[TaskResult] = []
+        self.inputs: dict[str, dict[str, str]] = {}
+        self.started = time.perf_counter()
+        self._status_changed = False
+
+    def task_options(self) -> dict[str, str]:
+        """Build options that shape a report's files (recorded in the manifest)."""
+        return {"pdf_engine": self.options.pdf_engine or "auto"} if "pdf" in self.formats else {}
+
+    def decide(self, task: ReportTask):
+        upstream = {k: self.manifest.fingerprint(k) for k in task.after}
+        inputs = self.hasher.digests(task.dependencies(self.layout), upstream)
+        self.inputs[task.key] = inputs
+        return self.manifest.decide(
+            task.key, inputs, task.outputs(self.layout, self.formats), self.task_options(), self.options.force
+        )
+
+    def execute(self) -> int:
+        layout, reporter = self.layout, self.reporter
+        tasks = plan(layout, self.years, self.domains)
+        stale: list[ReportTask] = []
+        skipped: list[ReportTask] = []
+        for task in tasks:
+            decision = self.decide(task)
+            if decision.stale:
+                reporter.stale(task.label, decision.reason)
+                stale.append(task)
+            else:
+                skipped.append(task)
+        self._keep_status(skipped)
+        jobs_label = f"{self.options.jobs or 'auto'}"
+        executor = None
+        if stale:
+            executor = make_executor(self.options.executor, self.options.jobs, **self._worker_init())
+            jobs_label = executor.name
+        reporter.plan(len(stale), [(t.label, "không đổi") for t in skipped], jobs_label)
+        if executor is not None:
+            try:
+                self._schedule(executor, stale)
+            finally:
+                executor.shutdown(cancel=True)
+                reporter.close()
+                for year in {t.year for t in stale}:
+                    shutil.rmtree(layout.out_year(year) / ".work", ignore_errors=True)
+        return self._finish(skipped)
+
+    def _worker_init(self) -> dict:
+        if self.options.executor != "process":
+            return {}
+        from .runlog import worker_logging
+
+        return {"initializer": worker_logging, "initargs": (str(self.runlog.path),)}
+
+    # -- scheduling --------------------------------------------------------------------------
+    def _schedule(self, executor, stale: list[ReportTask]) -> None:
+        """Validate each year with work to do, then run its valid reports; all on the same pool."""
+        builder = Builder(self.layout, self.formats, self.when, pdf_engine=self.options.pdf_engine)
+        waiting: dict[int, list[ReportTask]] = {}
+        for task in stale:
+            waiting.setdefault(task.year, []).append(task)
+        running: dict[Future, tuple[str, object]] = {}
+        for year in waiting:
+            running[executor.submit(check_year, self.layout, year, self.domains)] = ("check", year)
+        live = getattr(executor, "shares_memory", False)
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
+                kind, item = running.pop(fut)
+                if kind == "check":
+                    for task in self._after_check(fut, item, waiting.pop(item)):
+                        notify = self._notifier(task) if live else None
+                        if not live:
+                            self.reporter.stage(task.key, task.label, "notebook")
+                        running[executor.submit(builder.build, task, notify)] = ("report", task)
+                else:
+                    self._after_report(fut, item)
+
+    def _notifier(self, task: ReportTask) -> Callable[[str], None]:
+        def notify(stage: str) -> None:
+            self.reporter.stage(task.key, task.label, stage)
+
+        return notify
+
+    def _after_check(self, fut: Future, year: int, tasks: list[ReportTask]) -> list[ReportTask]:
+        """Report the year's validation; return its reports that may be built."""
         try:
-            load_params(year, layout)
-        except ParamsError as exc:
-            _say(f"[LỖI] {exc}")
-            for d in domains:
-                results.append(TaskResult(ReportTask(year, d), False, stage="params", error=str(exc).splitlines()[0]))
-            continue
-        vy = validate_year(year, layout, domains=domains)
-        n_err = len(errors(vy.problems))
-        _say(f"Kiểm tra số liệu năm {year}: {n_err} lỗi, {len(vy.problems) - n_err} cảnh báo")
-        for d in domains:
-            dr = vy.domains[d]
-            if dr.ok:
-                tasks.append(ReportTask(year, d))
-                continue
-            errs = errors(dr.problems)
-            for p in errs:
-                _say("  " + p.line())
-            results.append(
-                TaskResult(
-                    ReportTask(year, d),
-                    False,
-                    stage="validate",
-                    error=f"số liệu có {len(errs)} lỗi: {errs[0]}" + (" …" if len(errs) > 1 else ""),
-                )
+            check: YearCheck = fut.result()
+        except Exception as exc:  # a validation crash fails the year's reports, not the build
+            check = YearCheck(year, params_error=f"lỗi khi kiểm tra số liệu: {type(exc).__name__}: {exc}")
+        if check.params_error:
+            self.reporter.say(f"[LỖI] {check.params_error}")
+            for task in tasks:
+                self._fail(TaskResult(task, False, stage="params", error=check.params_error.splitlines()[0]))
+            return []
+        self.reporter.say(f"Kiểm tra số liệu năm {year}: {check.n_errors} lỗi, {check.n_warnings} cảnh báo")
+        for line in check.lines:
+            self.reporter.say("  " + line)
+        ok = []
+        for task in tasks:
+            if task.domain in check.failed:
+                self._fail(TaskResult(task, False, stage="validate", error=check.failed[task.domain]))
+            else:
+                ok.append(task)
+        return ok
+
+    def _after_report(self, fut: Future, task: ReportTask) -> None:
+        try:
+            res: TaskResult = fut.result()
+        except Exception as exc:  # a bug in the build code: this report fails, the others go on
+            res = TaskResult(task, False, stage="build", error=f"{type(exc).__name__}: {exc}")
+        if not res.ok:
+            self._fail(res)
+            return
+        requested = res.task.outputs(self.layout, self.formats)
+        if set(requested) <= set(res.fresh):  # every requested file made: the report is up to date
+            self.manifest.record(
+                task.key,
+                self.inputs[task.key],
+                res.fresh,
+                self.task_options(),
+                built_at=self.when,
+                seconds=round(res.seconds, 2),
             )
+        else:  # e.g. the PDF failed: keep the report stale so that the next run tries again
+            self.manifest.forget(task.key)
+        self.manifest.save()
+        self.results.append(res)
+        self.reporter.done(task.key, task.label, True, res.seconds, warnings=res.warnings)
 
-    jobs = max(1, options.jobs or os.cpu_count() or 1)
-    builder = Builder(layout, formats, when)
-    _say(f"Lập {len(tasks)} báo cáo ({jobs} luồng song song)…")
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for res in pool.map(builder.build, tasks):
-            mark = "✓" if res.ok else "✗"
-            _say(f"  {mark} {res.task.label}  {res.seconds:.1f} s" + ("" if res.ok else f"  — {res.error}"))
-            for w in res.warnings:
-                _say(f"    [CẢNH BÁO] {w}")
-            results.append(res)
-    for year in {t.year for t in tasks}:
-        shutil.rmtree(layout.out_year(year) / ".work", ignore_errors=True)
+    def _fail(self, res: TaskResult) -> None:
+        self.manifest.forget(res.task.key)
+        self.manifest.save()
+        self.results.append(res)
+        self.reporter.done(res.task.key, res.task.label, False, res.seconds, res.error)
 
-    for res in results:
-        t = res.task
+    # -- bookkeeping -------------------------------------------------------------------------
+    def _meta(self, task: ReportTask) -> dict:
+        from ..params import ParamsError, load_params
+
         try:
-            title = load_params(t.year, layout).domain_title(t.domain)
+            title = load_params(task.year, self.layout).domain_title(task.domain)
         except ParamsError:
-            title = t.domain
-        meta = {"year": t.year, "kind": t.domain, "area": t.area, "title": title}
-        if res.ok:
-            store.record_ok(t.key, when, outputs=res.outputs, **meta)
-        else:
-            store.record_failed(t.key, when, res.error, **meta)
-    store.save()
-    index = write_index(layout, store, when)
+            title = task.domain
+        return {"year": task.year, "kind": task.domain, "area": task.area, "title": title}
 
-    failed = [r for r in results if not r.ok]
-    done = len(results) - len(failed)
-    _say(f"\nĐã lập {done} báo cáo, {len(failed)} lỗi. Mở {_display(layout, index)}")
-    if failed:
-        _say("\nCác báo cáo bị lỗi (báo cáo cũ, nếu có, được giữ nguyên):")
-        for r in failed:
-            _say(f"  ✗ {r.task.label} [{r.stage}]: {r.error}")
-            if r.partial:
-                _say(f"    Notebook chạy dở: {_display(layout, r.partial)}")
-        return 1
-    return 0
+    def _keep_status(self, skipped: list[ReportTask]) -> None:
+        """A skipped report missing from status.json (deleted file) is put back from the manifest."""
+        for task in skipped:
+            if task.key in self.store.items:
+                continue
+            entry = self.manifest.tasks[task.key]
+            outputs = {fmt: rec["path"] for fmt, rec in entry.get("outputs", {}).items()}
+            self.store.record_ok(
+                task.key, entry.get("built_at", self.when), outputs=outputs, **self._meta(task)
+            )
+            self._status_changed = True
+
+    def _finish(self, skipped: list[ReportTask]) -> int:
+        layout, say = self.layout, self.reporter.say
+        index = layout.outputs / "index.html"
+        changed = bool(self.results) or self._status_changed or not index.is_file()
+        if changed:
+            from .index_page import write_index
+
+            for res in self.results:
+                meta = self._meta(res.task)
+                if res.ok:
+                    self.store.record_ok(res.task.key, self.when, outputs=res.outputs, **meta)
+                else:
+                    self.store.record_failed(res.task.key, self.when, res.error, **meta)
+            self.store.save()
+            index = write_index(layout, self.store, self.when)
+        failed = [r for r in self.results if not r.ok]
+        done = len(self.results) - len(failed)
+        seconds = time.perf_counter() - self.started
+        say(
+            f"\nĐã lập {done} báo cáo, bỏ qua {len(skipped)} báo cáo không đổi, {len(failed)} lỗi "
+            f"({seconds:.1f} s). Mở {_display(layout, index)}"
+        )
+        if failed:
+            say("\nCác báo cáo bị lỗi (báo cáo cũ, nếu có, được giữ nguyên):")
+            for r in failed:
+                say(f"  ✗ {r.task.label} [{r.stage}]: {r.error}")
+                if r.partial:
+                    say(f"    Notebook chạy dở: {_display(layout, r.partial)}")
+            say(f"Chi tiết: {_display(layout, self.runlog.path)}")
+        from .runlog import log
+
+        log.info(
+            "finished: %d built, %d skipped, %d failed in %.2f s", done, len(skipped), len(failed), seconds
+        )
+        return 1 if failed else 0

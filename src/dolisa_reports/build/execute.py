@@ -1,21 +1,45 @@
-"""Run one notebook with papermill, in-process (a thread per running kernel).
+"""Run one notebook with papermill, in-process (one thread per running kernel).
 
-Kernels are stopped with ``shutdown_kernel="immediate"`` (the graceful default stalled ~2.6 s in one
-run out of ten here) and a kernel that fails to start is retried.
+Kernels are started so that several can run at once without colliding, and stopped without stalling:
+
+- **Private sockets.** Jupyter's default TCP transport picks free ports by binding and releasing them,
+  so two kernels starting together can race for a port (``ZMQError: Address already in use``,
+  papermill#511, about one start in 90 here); the IPC transport's default socket path (``kernel-ipc``
+  in the working folder) is shared by every kernel. On POSIX each kernel gets IPC sockets under its
+  own path in a private (0700) temporary folder: no ports, nothing shared, nothing readable by other
+  users, and ipykernel's "Kernel is running over TCP without encryption" warning does not apply. On
+  Windows (no IPC transport) kernels use TCP with CurveZMQ encryption when pyzmq has it.
+- **Retry.** A kernel that dies or times out before running its first cell is started again (up to
+  ``KERNEL_START_ATTEMPTS`` times); a notebook that failed after that point is never re-run.
+- **Immediate shutdown.** ``shutdown_kernel="immediate"``: the graceful default (interrupt, then wait)
+  stalled about 2.6 s in one run out of ten here; the notebook is finished by then anyway.
+- **Quiet.** The kernel process's own stdout/stderr (start-up warnings, "Matplotlib is building the
+  font cache", …) go to a file that is copied into the run log, not to the user's terminal.
 """
 
 from __future__ import annotations
 
+import atexit
+import json
 import logging
+import os
+import shutil
+import tempfile
+import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Unicode
+from traitlets.config import Config
 
 log = logging.getLogger("dolisa_reports.build")
 
-KERNEL_START_RETRIES = 2
+KERNEL_START_ATTEMPTS = 3
+KERNEL_START_TIMEOUT = 60  # seconds; a cold first start (font cache, bytecode) can take a while
 
 
 @dataclass
@@ -28,7 +52,7 @@ class CellFailure:
 
     def describe(self) -> str:
         first = next((ln for ln in self.source.splitlines() if ln.strip()), "")
-        where = f"ô mã số {self.cell_index}" if self.cell_index is not None else "ô không xác định"
+        where = f"ô mã thứ {self.cell_index + 1}" if self.cell_index is not None else "ô không xác định"
         if self.execution_count:
             where += f" [{self.execution_count}]"
         return f"{where}: `{first[:80]}` → {self.ename}: {self.evalue.strip().splitlines()[0] if self.evalue.strip() else ''}"
@@ -45,35 +69,114 @@ def _failure_from(exc, nb_path: Path) -> CellFailure:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
-        source = ""
-        try:
+        source, index = "", exc.cell_index
+        try:  # papermill inserts an error banner cell on top: find the cell holding the error output
             nb = nbformat.read(str(nb_path), as_version=4)
-            source = nb.cells[exc.cell_index].source
+            code_cells = [
+                c
+                for c in nb.cells
+                if c.cell_type == "code" and "papermill-error-cell-tag" not in c.metadata.get("tags", [])
+            ]
+            failed = next(
+                c for c in code_cells if any(o.get("output_type") == "error" for o in c.get("outputs", []))
+            )
+            source = failed.source
+            index = code_cells.index(failed)
         except Exception:
             pass
-        return CellFailure(exc.cell_index, exc.exec_count, exc.ename, str(exc.evalue), source)
+        return CellFailure(index, exc.exec_count, exc.ename, str(exc.evalue), source)
     return CellFailure(None, None, type(exc).__name__, str(exc), "")
 
 
-def _is_kernel_start_problem(exc: BaseException) -> bool:
-    text = f"{type(exc).__name__}: {exc}"
-    return any(
-        s in text
-        for s in ("Address already in use", "Kernel died before replying", "Kernel didn't respond", "TimeoutError")
-    )
+def _never_ran_a_cell(nb_path: Path) -> bool:
+    """True when papermill's copy of the notebook shows no cell started: the kernel never got going."""
+    try:
+        nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True
+    for cell in nb.get("cells", []):
+        status = cell.get("metadata", {}).get("papermill", {}).get("status")
+        if cell.get("cell_type") == "code" and status not in (None, "pending"):
+            return False
+    return True
 
 
-def run_notebook(src: Path, dst: Path, parameters: dict, cwd: Path, timeout: int = 600) -> nbformat.NotebookNode:
+_ipc_lock = threading.Lock()
+_ipc_root: Path | None = None
+
+
+def _ipc_dir() -> Path:
+    """A private folder for this process's kernel sockets (short path: AF_UNIX paths max ~104 bytes)."""
+    global _ipc_root
+    with _ipc_lock:
+        if _ipc_root is None or not _ipc_root.is_dir():
+            _ipc_root = Path(tempfile.mkdtemp(prefix="dolisa-k-"))  # mode 0700
+            atexit.register(shutil.rmtree, _ipc_root, True)
+        return _ipc_root
+
+
+class DolisaKernelManager(AsyncKernelManager):
+    """A kernel on its own IPC sockets (POSIX) whose process output goes to ``output_path``."""
+
+    output_path = Unicode("", config=True, help="file receiving the kernel process's stdout and stderr")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if os.name == "posix":
+            self.transport = "ipc"
+            self.ip = str(_ipc_dir() / uuid.uuid4().hex[:12])  # sockets: <ip>-1 … <ip>-5
+            self.cache_ports = False
+        else:
+            import zmq
+
+            if zmq.has("curve"):
+                self.transport_encryption = "auto"
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.output_path:
+            sink = open(self.output_path, "ab")  # noqa: SIM115 - the child keeps its own copy
+            kw.setdefault("stdout", sink)
+            kw.setdefault("stderr", sink)
+        cmd, kw = await super()._async_pre_start_kernel(**kw)
+        for name in ("stdout", "stderr"):  # not kept for restarts: the file object is closed below
+            self._launch_args.pop(name, None)
+        return cmd, kw
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        try:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+        finally:
+            for name in ("stdout", "stderr"):
+                stream = kw.get(name)
+                if hasattr(stream, "close"):
+                    stream.close()
+
+
+def _log_kernel_output(path: Path, label: str) -> None:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").strip()
+        path.unlink()
+    except OSError:
+        return
+    if text:
+        log.info("[%s] kernel output:\n%s", label, text)
+
+
+def run_notebook(
+    src: Path, dst: Path, parameters: dict, cwd: Path, timeout: int = 600, label: str = ""
+) -> nbformat.NotebookNode:
     """Execute ``src`` into ``dst`` (written as it runs); raise :class:`NotebookFailed` on a cell error."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     dst.parent.mkdir(parents=True, exist_ok=True)
-    attempt = 0
-    while True:
-        attempt += 1
+    label = label or src.stem
+    output = dst.with_name(f".{dst.stem}.kernel.log")
+    config = Config({"DolisaKernelManager": {"output_path": str(output)}})
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        start = time.perf_counter()
         try:
-            return pm.execute_notebook(
+            nb = pm.execute_notebook(
                 str(src),
                 str(dst),
                 parameters=parameters,
@@ -81,15 +184,30 @@ def run_notebook(src: Path, dst: Path, parameters: dict, cwd: Path, timeout: int
                 progress_bar=False,
                 log_output=False,
                 cwd=str(cwd),
-                start_timeout=60,
+                start_timeout=KERNEL_START_TIMEOUT,
                 execution_timeout=timeout,
                 shutdown_kernel="immediate",
+                kernel_manager_class=DolisaKernelManager,
+                config=config,
             )
+            log.info(
+                "[%s] notebook executed in %.2f s (attempt %d)", label, time.perf_counter() - start, attempt
+            )
+            return nb
         except PapermillExecutionError as exc:
             raise NotebookFailed(_failure_from(exc, dst), dst if dst.exists() else None) from None
         except Exception as exc:
-            if attempt <= KERNEL_START_RETRIES and _is_kernel_start_problem(exc):
-                log.warning("kernel start failed (%s), retrying (%d)", exc, attempt)
+            if attempt < KERNEL_START_ATTEMPTS and _never_ran_a_cell(dst):
+                log.warning(
+                    "[%s] kernel did not start (%s: %s); retrying (%d)",
+                    label,
+                    type(exc).__name__,
+                    exc,
+                    attempt,
+                )
                 time.sleep(0.2 * attempt)
                 continue
             raise NotebookFailed(_failure_from(exc, dst), dst if dst.exists() else None) from None
+        finally:
+            _log_kernel_output(output, label)
+    raise AssertionError("unreachable")

@@ -1,11 +1,49 @@
-"""What to build: one task per report (year × domain, optionally × area)."""
+"""What to build: one task per report (year × domain, optionally × area), with what it reads and writes.
+
+A task names its inputs as *dependencies* and its files as *outputs*; deciding whether it is stale is
+the manifest's job (``manifest.py``) and running it is the executor's (``executor.py``). Nothing here
+imports pandas, papermill or nbconvert: planning an up-to-date build must stay cheap.
+
+Dependencies are of three kinds, each identified by a short string in the manifest:
+
+- ``file:<path relative to the project root>`` — the file's content (sha256), or its absence;
+- ``tree:package`` — every file of the installed ``dolisa_reports`` package (code and templates);
+- ``task:<key>`` — another task's outputs (for reports built from other reports, e.g. a yearly summary);
+  the scheduler runs such a task after the ones it names.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import DOMAINS
 from ..paths import Layout
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+PACKAGE_DEP = "tree:package"
+LOCK_FILE = "requirements.lock"
+
+_COMPARISON = re.compile(r"^comparison_year\s*:\s*['\"]?(\d{4})['\"]?\s*(?:#.*)?$", re.MULTILINE)
+
+
+def file_dep(layout: Layout, path: Path) -> str:
+    return "file:" + path.relative_to(layout.root).as_posix()
+
+
+def comparison_year(layout: Layout, year: int) -> int:
+    """``comparison_year`` from params/<year>.yaml without loading the whole file (year − 1 if absent).
+
+    The full, validated parameters are loaded by the build itself; this only has to name the files a
+    report reads, and params/<year>.yaml is itself a dependency, so a change there is always seen.
+    """
+    try:
+        text = layout.params_file(year).read_text(encoding="utf-8")
+    except OSError:
+        return year - 1
+    match = _COMPARISON.search(text)
+    return int(match.group(1)) if match else year - 1
 
 
 @dataclass(frozen=True)
@@ -14,6 +52,8 @@ class ReportTask:
     domain: str
     area: str | None = None  # area code, for per-area reports
 
+    kind = "report"
+
     @property
     def key(self) -> str:
         return f"{self.year}/{self.domain}" + (f"@{self.area}" if self.area else "")
@@ -21,6 +61,11 @@ class ReportTask:
     @property
     def label(self) -> str:
         return f"{self.year} · {self.domain}" + (f" · {self.area}" if self.area else "")
+
+    @property
+    def after(self) -> tuple[str, ...]:
+        """Keys of the tasks whose outputs this one reads (none for a domain report)."""
+        return ()
 
     def out_dir(self, layout: Layout, area_slug: str | None = None) -> Path:
         base = layout.out_year(self.year)
@@ -31,3 +76,34 @@ class ReportTask:
 
     def parameters(self) -> dict:
         return {"year": self.year, "area": self.area}
+
+    def dependencies(self, layout: Layout) -> list[str]:
+        """Everything the report reads: change any of it (or delete it) and the report is rebuilt."""
+        prev = comparison_year(layout, self.year)
+        paths = [
+            layout.notebook(self.domain),
+            layout.params_file(self.year),
+            layout.workbook(self.year, self.domain),
+            layout.narrative(self.year, self.domain),
+            layout.catalogue,
+            layout.root / LOCK_FILE,
+        ]
+        if prev != self.year:  # last year's figures feed the year-on-year column
+            paths += [layout.params_file(prev), layout.workbook(prev, self.domain)]
+        return [PACKAGE_DEP, *(file_dep(layout, p) for p in paths)]
+
+    def outputs(self, layout: Layout, formats: tuple[str, ...]) -> dict[str, Path]:
+        """The files a successful build leaves, by format (the executed notebook always)."""
+        out = layout.out_year(self.year)
+        files = {"html": out / f"{self.domain}.html", "ipynb": out / "notebooks" / f"{self.domain}.ipynb"}
+        if "pdf" in formats:
+            files["pdf"] = out / f"{self.domain}.pdf"
+        return files
+
+
+def plan(
+    layout: Layout, years: list[int], domains: list[str] | tuple[str, ...] = DOMAINS
+) -> list[ReportTask]:
+    """The reports of a build, in a stable order (year, then the domains' order)."""
+    order = {d: i for i, d in enumerate(DOMAINS)}
+    return [ReportTask(y, d) for y in sorted(years) for d in sorted(domains, key=lambda d: order.get(d, 99))]
