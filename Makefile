@@ -62,6 +62,9 @@ browser-deps: ## Install Debian's chromium for the browser test (as root; otherw
 test-fast: $(STAMP) ## Run the unit tests only (no notebook builds)
 	$(PY) -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
 
+benchmark: $(STAMP) ## Time the build against the plain papermill/nbconvert loop (prints the ratios)
+	$(PY) benchmarks/benchmark.py
+
 lint: $(STAMP) ## Lint and check formatting (ruff), check notebooks have no outputs
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -479,7 +479,7 @@ def signature_block(ctx: ReportContext) -> HTML:
             recipients=recipients,
             unit_short=p.organisation.abbreviation,
             title=sig.title,
-            name=sig.name,
+            signer_name=sig.name,
             illustrative=sig.illustrative,
         )
     )

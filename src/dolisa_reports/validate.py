@@ -331,6 +331,20 @@ def validate_year(year: int, layout: Layout | None = None, domains=DOMAINS, writ
     return YearResult(year, results, problems)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Text that would start a formula when the CSV is opened in Excel gets a leading apostrophe."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = [
+                f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in out[col]
+            ]
+    return out
+
+
 def write_processed(year: int, results: dict[str, DomainResult], catalogue: Catalogue, layout: Layout) -> None:
     """One tidy table per year (only domains without errors), plus the area breakdown and a status file."""
     from .atomic import atomic_write_text
@@ -340,7 +354,7 @@ def write_processed(year: int, results: dict[str, DomainResult], catalogue: Cata
     good = [r for r in results.values() if r.ok]
     frames = [processed_table(r, catalogue) for r in good if not r.indicators.empty]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    atomic_write_text(out / "indicators.csv", table.to_csv(index=False, lineterminator="\n"))
+    atomic_write_text(out / "indicators.csv", csv_safe(table).to_csv(index=False, lineterminator="\n"))
     area_frames = []
     for r in good:
         if not r.areas.empty:
@@ -349,7 +363,7 @@ def write_processed(year: int, results: dict[str, DomainResult], catalogue: Cata
             a.insert(1, "domain", r.raw.domain)
             area_frames.append(a)
     areas = pd.concat(area_frames, ignore_index=True) if area_frames else pd.DataFrame()
-    atomic_write_text(out / "areas.csv", areas.to_csv(index=False, lineterminator="\n"))
+    atomic_write_text(out / "areas.csv", csv_safe(areas).to_csv(index=False, lineterminator="\n"))
     status = {
         d: {"ok": r.ok, "problems": [p.as_record() for p in r.problems]} for d, r in sorted(results.items())
     }

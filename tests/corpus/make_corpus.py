@@ -461,7 +461,7 @@ CASES: tuple[Case, ...] = (
     Case("script_in_note", "<script> in a text cell (accepted as text)", "labour",
          _edit("labour", script_and_formula_text), 0,
          ("Năm 2021: 0 lỗi",),
-         processed={"LD01": {"note": "<script>alert(1)</script>"}, "LD02": {"note": '=HYPERLINK("http://x","y")'}}),
+         processed={"LD01": {"note": "<script>alert(1)</script>"}, "LD02": {"note": '\'=HYPERLINK("http://x","y")'}}),
     Case("xls_renamed", "old .xls renamed .xlsx", "labour", old_xls, 1,
          ("labour.xlsx: tệp Excel 97–2003 (.xls) đổi đuôi thành .xlsx",)),
     Case("xls_instead", "old .xls sent instead of .xlsx", "labour", old_xls, 1,

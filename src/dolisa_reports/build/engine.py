@@ -25,9 +25,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import DOMAINS, __version__
-from ..clock import build_time
+from .. import DOMAINS
 from ..paths import Layout
+from ..provenance import BuildInfo, build_inputs, collect
 from .executor import make_executor
 from .manifest import Hasher, Manifest
 from .progress import Reporter, make_reporter
@@ -70,10 +70,19 @@ class TaskResult:
     outputs: dict[str, str] = field(default_factory=dict)  # format -> path under outputs/ (for the index)
     warnings: list[str] = field(default_factory=list)
     fresh: dict[str, Path] = field(default_factory=dict)  # files written by this build (for the manifest)
+    html: str | None = field(default=None, repr=False)  # waiting for its PDF
 
 
 def _rel(layout: Layout, path: Path) -> str:
     return path.relative_to(layout.outputs).as_posix()
+
+
+def _older(path: Path, than: Path) -> bool:
+    """True when ``path`` is missing or older than ``than`` (e.g. an index behind status.json)."""
+    try:
+        return path.stat().st_mtime_ns < than.stat().st_mtime_ns
+    except FileNotFoundError:
+        return not path.exists()
 
 
 def _display(layout: Layout, path: Path) -> str:
@@ -125,12 +134,30 @@ def check_year(layout: Layout, year: int, domains: list[str]) -> YearCheck:
 
 
 class Builder:
-    def __init__(self, layout: Layout, formats: tuple[str, ...], when: str, pdf_engine: str | None = None):
+    def __init__(
+        self,
+        layout: Layout,
+        formats: tuple[str, ...],
+        when: str,
+        pdf_engine: str | None = None,
+        info: BuildInfo | None = None,
+        inputs: dict[str, dict[str, str]] | None = None,
+    ):
         self.layout, self.formats, self.when = layout, formats, when
         self.pdf_engine = pdf_engine
+        self.info = info  # the build's provenance (provenance.py); inputs: task key -> dependency hashes
+        self.inputs = inputs if inputs is not None else {}
+
+    def provenance(self, task: ReportTask):
+        from .yearend import report_provenance
+
+        info = self.info or collect(self.layout.root, [])
+        return report_provenance(self.layout, task, info, self.inputs.get(task.key, {}))
 
     def footer(self, task: ReportTask) -> str:
-        return f"Lập tự động bằng dolisa-reports {__version__} lúc {self.when_text()} từ tệp data/raw/{task.year}/{task.domain}.xlsx."
+        from ..provenance import footer_text
+
+        return footer_text(self.provenance(task))
 
     def when_text(self) -> str:
         from datetime import datetime
@@ -175,7 +202,7 @@ class Builder:
             )
         stage("html")
         params = load_params(task.year, layout)
-        title = f"Báo cáo chuyên đề {params.domain_title(task.domain)} năm {task.year}"
+        title = task.heading(params)
         result = TaskResult(task, True, stage="export")
         try:
             html = to_html(nb, title=title, footer=self.footer(task))
@@ -192,20 +219,37 @@ class Builder:
         stale.unlink(missing_ok=True)
         result.outputs = {"html": _rel(layout, html_path), "ipynb": _rel(layout, nb_path)}
         result.fresh = {"html": html_path, "ipynb": nb_path}
-        if "pdf" in self.formats:
-            stage("pdf")
-            pdf_path = out_dir / f"{task.domain}.pdf"
-            try:
-                from .pdf import html_to_pdf
+        from .yearend import side_outputs  # results/<domain>.json, or the summary's Excel appendix
 
-                html_to_pdf(html, pdf_path, base_url=out_dir, engine=self.pdf_engine)
-                result.outputs["pdf"] = _rel(layout, pdf_path)
-                result.fresh["pdf"] = pdf_path
-            except Exception as exc:
-                result.warnings.append(f"PDF: {type(exc).__name__}: {exc}")
-                if pdf_path.exists():
-                    result.outputs["pdf"] = _rel(layout, pdf_path)  # the last good PDF stays linked
+        extra, result.warnings = side_outputs(layout, task, nb, self.provenance(task))
+        result.fresh.update(extra)
+        result.outputs.update({fmt: _rel(layout, p) for fmt, p in extra.items() if fmt != "results"})
         result.seconds = time.perf_counter() - start
+        if "pdf" in self.formats:
+            result.html = html  # the PDF is made next, on the PDF lane (see _Run._schedule)
+            stage("pdf-queued")
+        return result
+
+    def pdf(self, result: TaskResult, notify: Callable[[str], None] | None = None) -> TaskResult:
+        """The PDF of a report whose HTML :meth:`build` just wrote; a failure is a warning, not an error."""
+        if notify is not None:
+            notify("pdf")
+        start = time.perf_counter()
+        task, layout = result.task, self.layout
+        out_dir = layout.out_year(task.year)
+        html, result.html = result.html, None
+        pdf_path = out_dir / f"{task.domain}.pdf"
+        try:
+            from .pdf import html_to_pdf
+
+            html_to_pdf(html, pdf_path, base_url=out_dir, engine=self.pdf_engine)
+            result.outputs["pdf"] = _rel(layout, pdf_path)
+            result.fresh["pdf"] = pdf_path
+        except Exception as exc:
+            result.warnings.append(f"PDF: {type(exc).__name__}: {exc}")
+            if pdf_path.exists():
+                result.outputs["pdf"] = _rel(layout, pdf_path)  # the last good PDF stays linked
+        result.seconds += time.perf_counter() - start
         return result
 
 
@@ -238,7 +282,7 @@ class _Run:
         self.layout, self.options, self.formats, self.years = layout, options, formats, years
         self.reporter, self.runlog = reporter, runlog
         self.domains = list(options.domains or DOMAINS)
-        self.when = build_time().isoformat()
+        self._info: BuildInfo | None = None
         self.manifest = Manifest.for_layout(layout)
         self.hasher = Hasher(layout)
         self.store = StatusStore(layout.outputs / "status.json")
@@ -246,6 +290,21 @@ class _Run:
         self.inputs: dict[str, dict[str, str]] = {}
         self.started = time.perf_counter()
         self._status_changed = False
+
+    @property
+    def info(self) -> BuildInfo:
+        """Git state, package versions and the build time (clock.py: from the inputs, not the clock)."""
+        if self._info is None:
+            from .runlog import log
+
+            self._info = collect(self.layout.root, build_inputs(self.layout, self.years))
+            info = self._info
+            log.info("build time %s (%s), commit %s", self.when, info.time.source, info.git.text())
+        return self._info
+
+    @property
+    def when(self) -> str:
+        return self.info.when.isoformat()
 
     def task_options(self) -> dict[str, str]:
         """Build options that shape a report's files (recorded in the manifest)."""
@@ -266,8 +325,9 @@ class _Run:
         skipped: list[ReportTask] = []
         for task in tasks:
             decision = self.decide(task)
-            if decision.stale:
-                reporter.stale(task.label, decision.reason)
+            rebuilt = [k for k in task.after if k in {t.key for t in stale}]  # an aggregate (the summary)
+            if decision.stale or rebuilt:
+                reporter.stale(task.label, decision.reason if decision.stale else f"lập lại {rebuilt[0]}")
                 stale.append(task)
             else:
                 skipped.append(task)
@@ -297,27 +357,67 @@ class _Run:
 
     # -- scheduling --------------------------------------------------------------------------
     def _schedule(self, executor, stale: list[ReportTask]) -> None:
-        """Validate each year with work to do, then run its valid reports; all on the same pool."""
-        builder = Builder(self.layout, self.formats, self.when, pdf_engine=self.options.pdf_engine)
+        """Validate each year with work to do, then run its valid reports; all on the same pool.
+
+        PDFs are made on a lane of their own (one thread: WeasyPrint is not thread-safe and takes a
+        lock anyway), so a worker goes on to its next notebook instead of waiting for the PDF.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        builder = Builder(
+            self.layout, self.formats, self.when, self.options.pdf_engine, info=self.info, inputs=self.inputs
+        )
+        pdf_lane = ThreadPoolExecutor(1, thread_name_prefix="dolisa-pdf") if "pdf" in self.formats else None
         waiting: dict[int, list[ReportTask]] = {}
+        held = [task for task in stale if task.after]  # aggregates wait for the reports they read
         for task in stale:
-            waiting.setdefault(task.year, []).append(task)
+            if not task.after:
+                waiting.setdefault(task.year, []).append(task)
         running: dict[Future, tuple[str, object]] = {}
         for year in waiting:
             running[executor.submit(check_year, self.layout, year, self.domains)] = ("check", year)
         live = getattr(executor, "shares_memory", False)
-        while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for fut in done:
-                kind, item = running.pop(fut)
-                if kind == "check":
-                    for task in self._after_check(fut, item, waiting.pop(item)):
-                        notify = self._notifier(task) if live else None
-                        if not live:
-                            self.reporter.stage(task.key, task.label, "notebook")
-                        running[executor.submit(builder.build, task, notify)] = ("report", task)
-                else:
-                    self._after_report(fut, item)
+
+        def release() -> None:
+            """Start each aggregate whose reports have all finished (built or failed)."""
+            pending = {t.key for t in stale} - {r.task.key for r in self.results}
+            for task in [t for t in held if not pending.intersection(t.after)]:
+                held.remove(task)
+                self.decide(task)  # hash its inputs now: the results files its reports just wrote
+                if not live:
+                    self.reporter.stage(task.key, task.label, "notebook")
+                notify = self._notifier(task) if live else None
+                running[executor.submit(builder.build, task, notify)] = ("report", task)
+
+        try:
+            release()
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    kind, item = running.pop(fut)
+                    if kind == "check":
+                        for task in self._after_check(fut, item, waiting.pop(item)):
+                            notify = self._notifier(task) if live else None
+                            if not live:
+                                self.reporter.stage(task.key, task.label, "notebook")
+                            running[executor.submit(builder.build, task, notify)] = ("report", task)
+                        continue
+                    res = self._result(fut, item)
+                    if kind == "report" and res.ok and res.html is not None and pdf_lane is not None:
+                        running[pdf_lane.submit(builder.pdf, res, self._notifier(item))] = ("pdf", item)
+                    else:
+                        self._after_report(res)
+                release()
+        finally:
+            if pdf_lane is not None:
+                pdf_lane.shutdown(wait=True, cancel_futures=True)
+
+    @staticmethod
+    def _result(fut: Future, task: ReportTask) -> TaskResult:
+        try:
+            return fut.result()
+        except Exception as exc:  # a bug in the build code: this report fails, the others go on
+            return TaskResult(task, False, stage="build", error=f"{type(exc).__name__}: {exc}")
 
     def _notifier(self, task: ReportTask) -> Callable[[str], None]:
         def notify(stage: str) -> None:
@@ -347,16 +447,16 @@ class _Run:
                 ok.append(task)
         return ok
 
-    def _after_report(self, fut: Future, task: ReportTask) -> None:
-        try:
-            res: TaskResult = fut.result()
-        except Exception as exc:  # a bug in the build code: this report fails, the others go on
-            res = TaskResult(task, False, stage="build", error=f"{type(exc).__name__}: {exc}")
+    def _after_report(self, res: TaskResult) -> None:
+        task = res.task
         if not res.ok:
             self._fail(res)
             return
         requested = res.task.outputs(self.layout, self.formats)
         if set(requested) <= set(res.fresh):  # every requested file made: the report is up to date
+            from .yearend import provenance_record, report_provenance
+
+            prov = report_provenance(self.layout, task, self.info, self.inputs[task.key])
             self.manifest.record(
                 task.key,
                 self.inputs[task.key],
@@ -364,25 +464,36 @@ class _Run:
                 self.task_options(),
                 built_at=self.when,
                 seconds=round(res.seconds, 2),
+                provenance=provenance_record(self.layout, task, prov),
             )
         else:  # e.g. the PDF failed: keep the report stale so that the next run tries again
             self.manifest.forget(task.key)
         self.manifest.save()
-        self.results.append(res)
+        self._record_status(res)
         self.reporter.done(task.key, task.label, True, res.seconds, warnings=res.warnings)
 
     def _fail(self, res: TaskResult) -> None:
         self.manifest.forget(res.task.key)
         self.manifest.save()
-        self.results.append(res)
+        self._record_status(res)
         self.reporter.done(res.task.key, res.task.label, False, res.seconds, res.error)
 
     # -- bookkeeping -------------------------------------------------------------------------
+    def _record_status(self, res: TaskResult) -> None:
+        """status.json is updated as each report finishes, so an interrupted run loses nothing."""
+        self.results.append(res)
+        meta = self._meta(res.task)
+        if res.ok:
+            self.store.record_ok(res.task.key, self.when, outputs=res.outputs, **meta)
+        else:
+            self.store.record_failed(res.task.key, self.when, res.error, **meta)
+        self.store.save()
+
     def _meta(self, task: ReportTask) -> dict:
         from ..params import ParamsError, load_params
 
         try:
-            title = load_params(task.year, self.layout).domain_title(task.domain)
+            title = task.index_title(load_params(task.year, self.layout))
         except ParamsError:
             title = task.domain
         return {"year": task.year, "kind": task.domain, "area": task.area, "title": title}
@@ -402,17 +513,11 @@ class _Run:
     def _finish(self, skipped: list[ReportTask]) -> int:
         layout, say = self.layout, self.reporter.say
         index = layout.outputs / "index.html"
-        changed = bool(self.results) or self._status_changed or not index.is_file()
-        if changed:
+        if self._status_changed:
+            self.store.save()
+        if self.results or self._status_changed or _older(index, self.store.path):
             from .index_page import write_index
 
-            for res in self.results:
-                meta = self._meta(res.task)
-                if res.ok:
-                    self.store.record_ok(res.task.key, self.when, outputs=res.outputs, **meta)
-                else:
-                    self.store.record_failed(res.task.key, self.when, res.error, **meta)
-            self.store.save()
             index = write_index(layout, self.store, self.when)
         failed = [r for r in self.results if not r.ok]
         done = len(self.results) - len(failed)

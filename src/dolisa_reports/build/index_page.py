@@ -35,7 +35,7 @@ def write_index(layout: Layout, store: StatusStore, built_at: str) -> Path:
         links = [
             {"label": FORMAT_LABEL.get(fmt, fmt), "href": rel}
             for fmt, rel in sorted(st.outputs.items(), key=lambda kv: list(FORMAT_LABEL).index(kv[0]) if kv[0] in FORMAT_LABEL else 99)
-            if (layout.outputs / rel).exists()
+            if fmt in FORMAT_LABEL and (layout.outputs / rel).exists()  # not the results files
         ]
         years[st.year].append(
             {

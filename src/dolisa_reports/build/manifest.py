@@ -76,6 +76,9 @@ class Hasher:
         kind, _, name = dep.partition(":")
         if kind == "task":
             return (upstream or {}).get(name, ABSENT)  # not memoised: it changes when the upstream runs
+        if kind == "out":  # a file another task writes during this build: read afresh each time
+            path = self.layout.outputs / name
+            return sha256_file(path) if path.is_file() else ABSENT
         if kind == "tree" and dep == PACKAGE_DEP:
             value = self.tree(self.package_dir)
         elif kind == "file":
@@ -110,7 +113,9 @@ class Decision:
 
 def _dep_name(dep: str) -> str:
     kind, _, name = dep.partition(":")
-    return {"tree": "mã nguồn dolisa_reports", "task": f"báo cáo {name}"}.get(kind, name)
+    return {"tree": "mã nguồn dolisa_reports", "task": f"báo cáo {name}", "out": f"tệp kết quả {name}"}.get(
+        kind, name
+    )
 
 
 class Manifest:

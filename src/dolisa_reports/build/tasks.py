@@ -10,6 +10,11 @@ Dependencies are of three kinds, each identified by a short string in the manife
 - ``tree:package`` — every file of the installed ``dolisa_reports`` package (code and templates);
 - ``task:<key>`` — another task's outputs (for reports built from other reports, e.g. a yearly summary);
   the scheduler runs such a task after the ones it names.
+- ``out:<path relative to the outputs folder>`` — a file written by another task (the year-end summary
+  reads the domain reports' ``<year>/results/<domain>.json``); hashed when the task is about to run.
+
+A task whose ``after`` names other tasks (the year's summary: its five domain reports) is an *aggregate*:
+it is rebuilt whenever one of them is, and runs once they have all finished.
 """
 
 from __future__ import annotations
@@ -74,6 +79,14 @@ class ReportTask:
     def notebook_in(self, layout: Layout) -> Path:
         return layout.notebook(self.domain)
 
+    def heading(self, params) -> str:
+        """The report's title (HTML <title>)."""
+        return f"Báo cáo chuyên đề {params.domain_title(self.domain)} năm {self.year}"
+
+    def index_title(self, params) -> str:
+        """Its name in outputs/index.html."""
+        return params.domain_title(self.domain)
+
     def parameters(self) -> dict:
         return {"year": self.year, "area": self.area}
 
@@ -96,14 +109,76 @@ class ReportTask:
         """The files a successful build leaves, by format (the executed notebook always)."""
         out = layout.out_year(self.year)
         files = {"html": out / f"{self.domain}.html", "ipynb": out / "notebooks" / f"{self.domain}.ipynb"}
+        if self.area is None:  # the figures, for the year-end summary (see results.py)
+            files["results"] = results_path(layout, self.year, self.domain)
         if "pdf" in formats:
             files["pdf"] = out / f"{self.domain}.pdf"
         return files
 
 
+def results_path(layout: Layout, year: int, domain: str) -> Path:
+    """``outputs/<year>/results/<domain>.json`` (same as results.path_for, without importing it)."""
+    return layout.out_year(year) / "results" / f"{domain}.json"
+
+
+@dataclass(frozen=True)
+class SummaryTask(ReportTask):
+    """The year-end summary (notebooks/summary.ipynb) and its Excel appendix, from the five domain
+    reports' results files: never from the workbooks."""
+
+    domain: str = "summary"
+
+    kind = "summary"
+
+    @property
+    def after(self) -> tuple[str, ...]:
+        return tuple(f"{self.year}/{d}" for d in DOMAINS)
+
+    def parameters(self) -> dict:
+        return {"year": self.year}
+
+    def heading(self, params) -> str:
+        return f"Báo cáo tổng kết năm {self.year}"
+
+    def index_title(self, params) -> str:
+        return f"Báo cáo tổng kết năm {self.year} (và phụ lục số liệu)"
+
+    def dependencies(self, layout: Layout) -> list[str]:
+        paths = [layout.notebook(self.domain), layout.params_file(self.year), layout.root / LOCK_FILE]
+        results = [
+            "out:" + results_path(layout, self.year, d).relative_to(layout.outputs).as_posix()
+            for d in DOMAINS
+        ]
+        return [PACKAGE_DEP, *(file_dep(layout, p) for p in paths), *results]
+
+    def outputs(self, layout: Layout, formats: tuple[str, ...]) -> dict[str, Path]:
+        out = layout.out_year(self.year)
+        files = {
+            "html": out / "summary.html",
+            "ipynb": out / "notebooks" / "summary.ipynb",
+            "xlsx": out / appendix_name(self.year),
+        }
+        if "pdf" in formats:
+            files["pdf"] = out / "summary.pdf"
+        return files
+
+
+def appendix_name(year: int) -> str:
+    return f"phu_luc_{year}.xlsx"
+
+
 def plan(
     layout: Layout, years: list[int], domains: list[str] | tuple[str, ...] = DOMAINS
 ) -> list[ReportTask]:
-    """The reports of a build, in a stable order (year, then the domains' order)."""
+    """The reports of a build, in a stable order (year, then the domains' order, then the summary).
+
+    A year's summary is planned when the build covers every domain (no ``--domain``, or all five).
+    """
     order = {d: i for i, d in enumerate(DOMAINS)}
-    return [ReportTask(y, d) for y in sorted(years) for d in sorted(domains, key=lambda d: order.get(d, 99))]
+    every = set(DOMAINS) <= set(domains)
+    tasks: list[ReportTask] = []
+    for y in sorted(years):
+        tasks += [ReportTask(y, d) for d in sorted(domains, key=lambda d: order.get(d, 99))]
+        if every:
+            tasks.append(SummaryTask(y))
+    return tasks

@@ -1,0 +1,339 @@
+"""What the year-end summary notebook calls: ``ctx = load(year)``, then one short call per section.
+
+The summary is built from the results each domain report recorded (``outputs/<year>/results/*.json``,
+see :mod:`results`) and from ``params/<year>.yaml``: it never re-reads a workbook and never recomputes a
+figure, so every number in it is the number printed in a thematic report. The Excel appendix
+(:mod:`appendix`) reads the same :class:`SummaryContext`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from IPython.display import HTML
+
+from . import DOMAINS
+from . import vnformat as vn
+from .analysis import VERDICT_LABEL, Verdict
+from .params import YearParams, load_params
+from .paths import Layout
+from .render import render
+from .results import SCHEMA_VERSION, load_year, path_for
+
+VERDICT_CLASS = {
+    Verdict.EXCEEDED: "exceeded",
+    Verdict.ACHIEVED: "achieved",
+    Verdict.NOT_ACHIEVED: "not-achieved",
+}
+ILLUSTRATIVE = "illustrative"
+
+
+class SummaryDataError(RuntimeError):
+    """A domain's results are missing or do not belong to this year: the summary is not built."""
+
+
+@dataclass
+class SummaryContext:
+    year: int
+    params: YearParams
+    results: dict[str, dict]  # domain -> recorded results, in the domains' order
+    appendix_name: str = ""
+
+    @property
+    def domains(self) -> list[str]:
+        return [d for d in DOMAINS if d in self.results]
+
+    @property
+    def next_year(self) -> int:
+        return self.params.next_year
+
+    @property
+    def previous_year(self) -> int:
+        years = {r.get("previous_year") for r in self.results.values()}
+        return years.pop() if len(years) == 1 else self.params.comparison_year
+
+    def title(self, domain: str) -> str:
+        return self.params.domain_title(domain)
+
+    def rows(self, domain: str) -> list[dict]:
+        return list(self.results[domain].get("rows", []))
+
+    def key_rows(self, domain: str) -> list[dict]:
+        return [r for r in self.rows(domain) if r.get("key")]
+
+    def counts(self, domain: str) -> dict[Verdict, int]:
+        c = self.results[domain].get("counts", {})
+        return {v: int(c.get(v.value, 0)) for v in Verdict}
+
+    def total_counts(self) -> dict[Verdict, int]:
+        return {v: sum(self.counts(d)[v] for d in self.domains) for v in Verdict}
+
+    def shortfalls(self) -> list[tuple[str, dict]]:
+        """(domain, row) of every indicator not achieved, in the domains' and the reports' order."""
+        out = []
+        for d in self.domains:
+            by_code = {r["code"]: r for r in self.rows(d)}
+            out += [(d, by_code[c]) for c in self.results[d].get("shortfalls", []) if c in by_code]
+        return out
+
+    def targets(self) -> list[tuple[str, dict]]:
+        return [(d, r) for d in self.domains for r in self.rows(d) if r.get("target_next_text")]
+
+
+def load(year: int, layout: Layout | None = None) -> SummaryContext:
+    """The year's parameters and the five domain reports' recorded results (all five are required)."""
+    layout = layout or Layout.default()
+    params = load_params(year, layout)
+    out_year = layout.out_year(year)
+    found = load_year(out_year, DOMAINS)
+    missing = [d for d in DOMAINS if d not in found]
+    if missing:
+        files = ", ".join(path_for(out_year, d).relative_to(layout.outputs).as_posix() for d in missing)
+        raise SummaryDataError(
+            f"Chưa có kết quả của {len(missing)} báo cáo chuyên đề năm {year} ({', '.join(missing)}): "
+            f"thiếu {files}. Lập các báo cáo chuyên đề trước: python run_all.py --year {year}"
+        )
+    for d, data in found.items():
+        if data.get("schema") != SCHEMA_VERSION or data.get("year") != year or data.get("domain") != d:
+            raise SummaryDataError(
+                f"Tệp kết quả {d}.json không phải của báo cáo {d} năm {year} "
+                f"(schema {data.get('schema')}, năm {data.get('year')}): lập lại báo cáo {d}."
+            )
+    return SummaryContext(year, params, found, appendix_name=f"phu_luc_{year}.xlsx")
+
+
+# -- shared views (HTML and Excel) -------------------------------------------------------------
+
+
+def verdict_of(row: dict) -> Verdict | None:
+    return Verdict(row["verdict"]) if row.get("verdict") else None
+
+
+def verdict_label(row: dict) -> str:
+    v = verdict_of(row)
+    return VERDICT_LABEL[v] if v else vn.MISSING
+
+
+def previous_text(row: dict) -> str:
+    return vn.number(row.get("previous"), row.get("value_decimals", 0))
+
+
+def text(value: str | None) -> str:
+    return value if value else vn.MISSING
+
+
+def counts_rows(ctx: SummaryContext) -> list[list]:
+    """Per domain: title, indicators with a plan, exceeded, achieved, not achieved; then the total."""
+    rows = []
+    for d in ctx.domains:
+        c = ctx.counts(d)
+        rows.append(
+            [ctx.title(d), sum(c.values()), c[Verdict.EXCEEDED], c[Verdict.ACHIEVED], c[Verdict.NOT_ACHIEVED]]
+        )
+    t = ctx.total_counts()
+    rows.append(
+        ["Tổng cộng", sum(t.values()), t[Verdict.EXCEEDED], t[Verdict.ACHIEVED], t[Verdict.NOT_ACHIEVED]]
+    )
+    return rows
+
+
+COUNT_HEADERS = ["Lĩnh vực", "Số chỉ tiêu có kế hoạch", "Vượt", "Đạt", "Chưa đạt"]
+
+
+# -- sections --------------------------------------------------------------------------------------
+
+
+def title_block(ctx: SummaryContext) -> HTML:
+    p = ctx.params
+    return HTML(
+        render(
+            "yearend_title.html.j2",
+            params=p,
+            date_line=vn.date_line(p.place, p.report_date),
+            year=ctx.year,
+            next_year=ctx.next_year,
+            n_reports=len(ctx.domains),
+            report_date=p.report_date,
+        )
+    )
+
+
+def illustrative_notice(ctx: SummaryContext) -> HTML:
+    """The same warning as in the thematic reports, for the figures this summary shows."""
+    current, previous = [], []
+    for d in ctx.domains:
+        for r in ctx.rows(d):
+            if r.get("nature") == ILLUSTRATIVE and (r.get("key") or r.get("target_next_text")):
+                current.append(r["code"])
+            if r.get("key") and r.get("previous_nature") == ILLUSTRATIVE:
+                previous.append(r["code"])
+    items = []
+    if current:
+        items.append(f"Số liệu năm {ctx.year} của các chỉ tiêu: {', '.join(current)}.")
+    if previous:
+        items.append(
+            f"Số liệu năm {ctx.previous_year} (cột so sánh cùng kỳ) của các chỉ tiêu: {', '.join(previous)}."
+        )
+    if ctx.params.signatory.illustrative:
+        items.append("Tên người ký.")
+    if not items:
+        return HTML("")
+    title = "Lưu ý: báo cáo có số liệu MINH HỌA, không lấy từ văn bản nguồn (đánh dấu * trong bảng):"
+    return HTML(render("notice.html.j2", kind="illustrative", title=title, items=items, text=""))
+
+
+def overview(ctx: SummaryContext) -> HTML:
+    """How many indicators were exceeded, achieved, not achieved: in one sentence and by domain."""
+    t = ctx.total_counts()
+    planned = sum(t.values())
+    sentence = (
+        f"Năm {ctx.year}, {len(ctx.domains)} lĩnh vực có {planned} chỉ tiêu có kế hoạch: "
+        f"{t[Verdict.EXCEEDED]} chỉ tiêu vượt, {t[Verdict.ACHIEVED]} chỉ tiêu đạt, "
+        f"{t[Verdict.NOT_ACHIEVED]} chỉ tiêu chưa đạt kế hoạch."
+        if planned
+        else f"Năm {ctx.year}, không có chỉ tiêu nào có kế hoạch để đánh giá."
+    )
+    parts = [render("summary.html.j2", sentences=[sentence], tally="")]
+    parts.append(
+        render(
+            "list_table.html.j2",
+            css="verdict-counts",
+            caption=f"Bảng 1. Số chỉ tiêu vượt, đạt, chưa đạt kế hoạch năm {ctx.year} theo lĩnh vực",
+            headers=COUNT_HEADERS,
+            numeric=set(COUNT_HEADERS[1:]),
+            rows=counts_rows(ctx),
+            empty="",
+        )
+    )
+    return HTML("\n".join(parts))
+
+
+def key_indicator_table(ctx: SummaryContext) -> HTML:
+    """The key indicators of every domain, as printed in the thematic reports (same columns)."""
+    groups = []
+    n = 0
+    for i, d in enumerate(ctx.domains, start=1):
+        rows = []
+        for r in ctx.key_rows(d):
+            n += 1
+            v = verdict_of(r)
+            rows.append(
+                {
+                    "tt": n,
+                    "code": r["code"],
+                    "name": r["name"],
+                    "unit": r["unit"],
+                    "plan": text(r.get("plan_text")),
+                    "actual": text(r.get("actual_text")),
+                    "ratio": text(r.get("ratio_text")),
+                    "previous": previous_text(r),
+                    "yoy": text(r.get("yoy_text")),
+                    "target_next": text(r.get("target_next_text")),
+                    "verdict": verdict_label(r),
+                    "verdict_class": VERDICT_CLASS.get(v, "none") if v else "none",
+                    "illustrative": r.get("nature") == ILLUSTRATIVE,
+                    "previous_illustrative": r.get("previous_nature") == ILLUSTRATIVE,
+                }
+            )
+        groups.append({"number": _roman(i), "domain": d, "title": ctx.title(d), "rows": rows})
+    any_illus = any(r["illustrative"] or r["previous_illustrative"] for g in groups for r in g["rows"])
+    return HTML(
+        render(
+            "yearend_key_table.html.j2",
+            caption=f"Bảng 2. Kết quả thực hiện các chỉ tiêu chủ yếu năm {ctx.year}",
+            groups=groups,
+            year=ctx.year,
+            previous_year=ctx.previous_year,
+            next_year=ctx.next_year,
+            any_illustrative=any_illus,
+        )
+    )
+
+
+def shortfalls_table(ctx: SummaryContext) -> HTML:
+    rows = [
+        [
+            ctx.title(d),
+            r["name"],
+            r["unit"],
+            text(r.get("plan_text")),
+            text(r.get("actual_text")),
+            text(r.get("ratio_text")),
+        ]
+        for d, r in ctx.shortfalls()
+    ]
+    headers = ["Lĩnh vực", "Chỉ tiêu", "ĐVT", "Kế hoạch", "Thực hiện", "% TH/KH"]
+    return HTML(
+        render(
+            "list_table.html.j2",
+            css="yearend-shortfalls",
+            caption=f"Bảng 3. Các chỉ tiêu chưa đạt kế hoạch năm {ctx.year}",
+            headers=headers,
+            numeric={"Kế hoạch", "Thực hiện", "% TH/KH"},
+            rows=rows,
+            empty=f"Không có chỉ tiêu nào chưa đạt kế hoạch năm {ctx.year}.",
+        )
+    )
+
+
+def next_year_targets(ctx: SummaryContext) -> HTML:
+    nxt = ctx.next_year
+    rows = [
+        [ctx.title(d), r["name"], r["unit"], text(r.get("actual_text")), r["target_next_text"]]
+        for d, r in ctx.targets()
+    ]
+    headers = ["Lĩnh vực", "Chỉ tiêu", "ĐVT", f"TH {ctx.year}", f"KH {nxt}"]
+    return HTML(
+        render(
+            "list_table.html.j2",
+            css="yearend-targets",
+            caption=f"Bảng 4. Chỉ tiêu kế hoạch năm {nxt}",
+            headers=headers,
+            numeric={f"TH {ctx.year}", f"KH {nxt}"},
+            rows=rows,
+            empty=f"Chưa có chỉ tiêu kế hoạch năm {nxt}.",
+        )
+    )
+
+
+def report_links(ctx: SummaryContext) -> HTML:
+    """The five thematic reports and the Excel appendix (links on screen, file names on paper)."""
+    items = [
+        {
+            "title": f"Báo cáo chuyên đề {ctx.title(d)} năm {ctx.year}",
+            "href": f"{d}.html",
+            "file": f"{ctx.year}/{d}.html",
+        }
+        for d in ctx.domains
+    ]
+    appendix = {
+        "title": f"Phụ lục số liệu năm {ctx.year} (Excel: mỗi lĩnh vực một trang tính và một trang tổng hợp)",
+        "href": ctx.appendix_name,
+        "file": f"{ctx.year}/{ctx.appendix_name}",
+    }
+    return HTML(render("yearend_links.html.j2", items=items, appendix=appendix))
+
+
+def signature_block(ctx: SummaryContext) -> HTML:
+    p = ctx.params
+    units = list(dict.fromkeys(p.domains[d].unit for d in ctx.domains))
+    return HTML(
+        render(
+            "signature.html.j2",
+            recipients=[f"Lãnh đạo {p.organisation.short_name}", *units],
+            unit_short=p.organisation.abbreviation,
+            title=p.signatory.title,
+            signer_name=p.signatory.name,
+            illustrative=p.signatory.illustrative,
+        )
+    )
+
+
+def _roman(n: int) -> str:
+    numerals = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+    out = ""
+    for value, letters in numerals:
+        while n >= value:
+            out += letters
+            n -= value
+    return out

@@ -1,0 +1,83 @@
+"""Kernel handling in build/execute.py: private sockets, retry before the first cell only, partial notebooks.
+
+Each test starts real kernels on a two-cell notebook (about a second each), hence ``slow``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from dolisa_reports.build import execute
+from dolisa_reports.build.execute import DolisaKernelManager, NotebookFailed, run_notebook
+
+
+def _notebook(folder: Path, *sources: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("n = 1", metadata={"tags": ["parameters"]})]
+    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / "tiny.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.fixture
+def launches(monkeypatch):
+    """Counts kernel launches; ``launches.broken`` first launches are replaced by a process that exits."""
+    state = {"count": 0, "broken": 0, "ips": []}
+    real = DolisaKernelManager._async_launch_kernel
+
+    async def launch(self, kernel_cmd, **kw):
+        state["count"] += 1
+        state["ips"].append((self.transport, self.ip))
+        if state["count"] <= state["broken"]:
+            kernel_cmd = [sys.executable, "-c", "raise SystemExit(3)"]
+        return await real(self, kernel_cmd, **kw)
+
+    monkeypatch.setattr(DolisaKernelManager, "_async_launch_kernel", launch)
+    monkeypatch.setattr(execute, "KERNEL_START_TIMEOUT", 20)
+    return state
+
+
+@pytest.mark.slow
+def test_a_kernel_that_dies_before_the_first_cell_is_started_again(tmp_path, launches):
+    launches["broken"] = 1
+    src = _notebook(tmp_path, "total = n + 1")
+    nb = run_notebook(src, tmp_path / "out" / "tiny.ipynb", {"n": 41}, cwd=tmp_path)
+    assert launches["count"] == 2
+    assert (tmp_path / "out" / "tiny.ipynb").is_file()
+    assert nb.cells[-1].metadata.papermill.status == "completed"
+
+
+@pytest.mark.slow
+def test_a_run_that_breaks_after_the_first_cell_is_not_repeated(tmp_path, launches):
+    src = _notebook(tmp_path, "x = n * 2", "import os; os._exit(1)", "y = 3")
+    dst = tmp_path / "out" / "tiny.ipynb"
+    with pytest.raises(NotebookFailed) as info:
+        run_notebook(src, dst, {"n": 1}, cwd=tmp_path)
+    assert launches["count"] == 1, "a notebook that already ran cells must not be run twice"
+    assert info.value.partial == dst and dst.is_file(), "the partial notebook is kept"
+    states = [
+        c.metadata.get("papermill", {}).get("status") for c in nbformat.read(str(dst), as_version=4).cells
+    ]
+    assert "completed" in states
+
+
+@pytest.mark.slow
+def test_each_kernel_has_its_own_private_sockets(tmp_path, launches):
+    src = _notebook(tmp_path, "total = n + 1")
+    for i in range(2):
+        run_notebook(src, tmp_path / "out" / f"tiny{i}.ipynb", {"n": i}, cwd=tmp_path)
+    if os.name != "posix":
+        pytest.skip("IPC sockets are POSIX only")
+    (t1, ip1), (t2, ip2) = launches["ips"]
+    assert t1 == t2 == "ipc" and ip1 != ip2
+    folder = Path(ip1).parent
+    assert folder == Path(ip2).parent and (folder.stat().st_mode & 0o077) == 0, (
+        "0700: other users cannot connect"
+    )
