@@ -89,6 +89,12 @@ def cmd_template(args) -> int:
 def cmd_build(args) -> int:
     from .build.engine import BuildOptions, run_build
 
+    if args.scheduler and args.executor == "local":
+        print("[LỖI] --scheduler chỉ dùng với --executor dask", flush=True)
+        return 2
+    if args.scheduler:
+        args.executor = "dask"
+
     options = BuildOptions(
         years=args.year,
         domains=args.domain,
@@ -97,6 +103,9 @@ def cmd_build(args) -> int:
         force=args.force,
         outputs=args.outputs,
         pdf_engine=args.pdf_engine,
+        executor="dask" if args.executor == "dask" else "thread",
+        scheduler=args.scheduler,
+        per_area=args.per_area,
     )
     return run_build(options)
 
@@ -117,6 +126,24 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("weasyprint", "chromium"),
         default=None,
         help="công cụ in PDF: weasyprint (mặc định) hoặc chromium (Chromium, Chrome hay Edge đã cài trên máy)",
+    )
+    parser.add_argument(
+        "--per-area",
+        action="store_true",
+        help="lập thêm một báo cáo cho mỗi địa bàn có số liệu (outputs/<năm>/areas/<địa-bàn>/<lĩnh-vực>.html)",
+    )
+    parser.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default=None,
+        help="nơi chạy: local (mặc định, trên máy này) hoặc dask (cụm Dask; không có --scheduler thì "
+        "khởi động một LocalCluster trên 127.0.0.1 với --jobs tiến trình worker × 1 luồng)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ĐỊA_CHỈ",
+        help="địa chỉ scheduler của cụm Dask, ví dụ tcp://10.0.0.5:8786 (các máy phải dùng chung thư mục dự án)",
     )
     sub = parser.add_subparsers(dest="command")
     v = sub.add_parser("validate", help="kiểm tra các tệp Excel của một năm và ghi bảng vào data/processed/")

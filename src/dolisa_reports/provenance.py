@@ -230,10 +230,6 @@ def short(digest: str | None) -> str:
     return digest[:SHORT]
 
 
-def _display_file(path: str) -> str:
-    return path.removeprefix("data/raw/")
-
-
 def _versions_text(versions: dict[str, str]) -> str:
     items = [f"Python {versions.get('python', UNKNOWN)}"]
     items += [f"{DISPLAY_NAME.get(n, n)} {versions[n]}" for n in FOOTER_PACKAGES if n in versions]
@@ -259,7 +255,7 @@ def footer_text(prov: ReportProvenance) -> str:
     files = prov.data_files()
     if files:
         parts.append(
-            "tệp số liệu (SHA-256): " + ", ".join(f"{_display_file(k)} {short(v)}" for k, v in files.items())
+            "tệp số liệu (SHA-256): " + ", ".join(f"{k} {short(v)}" for k, v in files.items())
         )
     when = (
         f"thời điểm lập: {datetime_text(info.when)} ({SOURCE_TEXT.get(info.time.source, info.time.source)})"

@@ -47,7 +47,9 @@ class BuildOptions:
     force: bool = False
     outputs: str | Path | None = None
     pdf_engine: str | None = None  # weasyprint (default) or chromium; see build/pdf.py
-    executor: str = "thread"  # local pool: thread (default) or process; see executor.py
+    executor: str = "thread"  # local pool: thread (default) or process; or dask; see executor.py
+    scheduler: str | None = None  # with executor="dask": the scheduler's address (None: a LocalCluster)
+    per_area: bool = False  # also one report per area and domain (outputs/<year>/areas/<slug>/)
 
     def format_set(self) -> tuple[str, ...]:
         items = self.formats.split(",") if isinstance(self.formats, str) else self.formats
@@ -178,8 +180,9 @@ class Builder:
 
         start = time.perf_counter()
         layout = self.layout
-        out_dir = layout.out_year(task.year)
-        work = out_dir / ".work" / f"{task.domain}.ipynb"
+        out_dir = task.out_dir(layout)
+        files = task.outputs(layout, self.formats)
+        work = layout.out_year(task.year) / ".work" / (task.key.replace("/", "_") + ".ipynb")
         stage("notebook")
         try:
             nb = run_notebook(
@@ -205,14 +208,14 @@ class Builder:
         title = task.heading(params)
         result = TaskResult(task, True, stage="export")
         try:
-            html = to_html(nb, title=title, footer=self.footer(task))
+            html = to_html(nb, title=title, footer=self.footer(task), index_href=task.index_href)
         except Exception as exc:  # an export bug must not take the other reports down
             return TaskResult(
                 task, False, time.perf_counter() - start, "html", f"{type(exc).__name__}: {exc}"
             )
-        html_path = out_dir / f"{task.domain}.html"
+        html_path = files["html"]
         atomic_write_text(html_path, html)
-        nb_path = out_dir / "notebooks" / f"{task.domain}.ipynb"
+        nb_path = files["ipynb"]
         nb_path.parent.mkdir(parents=True, exist_ok=True)
         os.replace(work, nb_path)
         stale = out_dir / "failed" / f"{task.domain}.ipynb"
@@ -236,9 +239,9 @@ class Builder:
             notify("pdf")
         start = time.perf_counter()
         task, layout = result.task, self.layout
-        out_dir = layout.out_year(task.year)
+        pdf_path = task.outputs(layout, self.formats)["pdf"]
+        out_dir = pdf_path.parent
         html, result.html = result.html, None
-        pdf_path = out_dir / f"{task.domain}.pdf"
         try:
             from .pdf import html_to_pdf
 
@@ -320,7 +323,14 @@ class _Run:
 
     def execute(self) -> int:
         layout, reporter = self.layout, self.reporter
-        tasks = plan(layout, self.years, self.domains)
+        areas = None
+        if self.options.per_area:
+            from .areas import AreaLister
+
+            areas = AreaLister(layout)
+        tasks = plan(layout, self.years, self.domains, areas=areas)
+        for line in areas.skipped if areas is not None else []:
+            reporter.say(line)
         stale: list[ReportTask] = []
         skipped: list[ReportTask] = []
         for task in tasks:
@@ -349,6 +359,9 @@ class _Run:
         return self._finish(skipped)
 
     def _worker_init(self) -> dict:
+        if self.options.executor == "dask":  # workers find the project by the paths they share
+            env = {"DOLISA_ROOT": str(self.layout.root), "DOLISA_OUTPUTS": str(self.layout.outputs)}
+            return {"scheduler": self.options.scheduler, "env": env}
         if self.options.executor != "process":
             return {}
         from .runlog import worker_logging

@@ -1,7 +1,8 @@
 """Running tasks: an executor runs ``fn(item)`` somewhere and hands back a ``concurrent.futures.Future``.
 
-The engine only needs ``submit`` and ``shutdown``, so another backend (a Dask cluster, whose futures can
-be bridged to ``concurrent.futures`` with a done-callback) can replace the local pool later.
+The engine only needs ``submit`` and ``shutdown``, so another backend can replace the local pool:
+``DaskExecutor`` sends the same work to a Dask ``distributed`` cluster (``--executor dask``), its futures
+bridged to ``concurrent.futures`` with a done-callback.
 
 The local pool uses **threads** by default. Each report runs in its own Jupyter kernel, a separate
 process, so the pool's threads mostly wait on ZeroMQ; in-process work (nbconvert export ~0.1 s, the PDF
@@ -63,6 +64,74 @@ class LocalExecutor:
         self._pool.shutdown(wait=True, cancel_futures=cancel)
 
 
+def in_project(env: dict[str, str], fn: Callable[..., Any], *args: Any) -> Any:
+    """Run ``fn(*args)`` on a Dask worker, with the project's DOLISA_ROOT/DOLISA_OUTPUTS set first.
+
+    The worker (and the Jupyter kernels it starts) must find the project folder by the paths the
+    machines share, never by whatever environment the worker was started with.
+    """
+    os.environ.update(env)
+    return fn(*args)
+
+
+class DaskExecutor:
+    """Tasks sent to a Dask ``distributed`` cluster; inputs and outputs go through the shared filesystem.
+
+    ``scheduler``: the address of a running scheduler (``tcp://host:8786``). Without one, a
+    ``LocalCluster`` is started on 127.0.0.1 (``workers`` worker processes × 1 thread, no dashboard)
+    and closed by :meth:`shutdown`. Each Dask future is bridged to a ``concurrent.futures.Future``.
+    """
+
+    shares_memory = False  # results come back pickled; no live stage updates
+
+    def __init__(self, workers: int, scheduler: str | None = None, env: dict[str, str] | None = None):
+        from distributed import Client, LocalCluster
+
+        self.env = dict(env or {})
+        self._cluster = None
+        if scheduler:
+            self._client = Client(scheduler)
+        else:
+            self._cluster = LocalCluster(
+                n_workers=max(1, workers),
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            self._client = Client(self._cluster)
+        threads = self._client.nthreads()
+        self.workers = max(1, sum(threads.values()))
+        where = scheduler or "cụm Dask cục bộ"
+        self.name = f"Dask {where} ({len(threads)} worker, {self.workers} luồng)"
+        self._pending: set = set()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
+        out: Future = Future()
+        out.set_running_or_notify_cancel()
+        dask_future = self._client.submit(in_project, self.env, fn, *args, pure=False)
+        self._pending.add(dask_future)
+
+        def done(f) -> None:
+            self._pending.discard(f)
+            try:
+                out.set_result(f.result())
+            except BaseException as exc:  # noqa: BLE001 (handed to the engine, which reports it)
+                out.set_exception(exc)
+
+        dask_future.add_done_callback(done)
+        return out
+
+    def shutdown(self, cancel: bool = False) -> None:
+        if cancel and self._pending:
+            self._client.cancel(list(self._pending))
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
 def make_executor(kind: str, jobs: int | None, **kw) -> Executor:
-    """``thread`` or ``process`` (a Dask executor will be added here)."""
+    """``thread`` or ``process`` (local pool), or ``dask`` (``scheduler=``, ``env=``; see DaskExecutor)."""
+    if kind == "dask":
+        return DaskExecutor(jobs or default_jobs(), **kw)
     return LocalExecutor(jobs or default_jobs(), kind=kind, **kw)

@@ -28,6 +28,28 @@ def _fmt_time(iso: str | None) -> str:
         return iso
 
 
+def _by_area(params, reports: list[dict], order: dict[str, int]) -> dict:
+    """Per-area reports as a table: one row per area (params/<year>.yaml order), one column per domain."""
+    if not reports:
+        return {"area_domains": [], "area_rows": []}
+    domains = sorted({r["kind"] for r in reports}, key=lambda k: order.get(k, 99))
+    titles = {r["kind"]: r["title"] for r in reports}
+    known = [a.code for a in params.areas.items] if params else []
+    rank = {code: i for i, code in enumerate(known)}
+    codes = sorted({r["area"] for r in reports}, key=lambda c: (rank.get(c, len(known)), c))
+    cells = {(r["area"], r["kind"]): r for r in reports}
+    rows = []
+    for code in codes:
+        area = params.areas.by_code(code) if params else None
+        name = area.name if area else code
+        rows.append({"code": code, "name": name, "cells": [cells.get((code, d)) for d in domains]})
+    return {
+        "area_domains": [titles[d] for d in domains],
+        "area_rows": rows,
+        "area_label": params.areas.level_label if params else "Địa bàn",
+    }
+
+
 def write_index(layout: Layout, store: StatusStore, built_at: str) -> Path:
     years: dict[int, list] = defaultdict(list)
     order = {d: i for i, d in enumerate(("summary", *DOMAINS))}
@@ -56,9 +78,12 @@ def write_index(layout: Layout, store: StatusStore, built_at: str) -> Path:
             params = load_params(year, layout)
             org = f"{params.organisation.name} – {params.province}"
         except ParamsError:
-            org = ""
-        items = sorted(years[year], key=lambda r: (r["area"] is not None, r["area"] or "", order.get(r["kind"], 99)))
-        sections.append({"year": year, "org": org, "reports": items})
+            params, org = None, ""
+        items = sorted(
+            (r for r in years[year] if r["area"] is None), key=lambda r: order.get(r["kind"], 99)
+        )
+        areas = _by_area(params, [r for r in years[year] if r["area"] is not None], order)
+        sections.append({"year": year, "org": org, "reports": items, **areas})
     html = render("index.html.j2", sections=sections, built_at=_fmt_time(built_at))
     path = layout.outputs / "index.html"
     atomic_write_text(path, html)

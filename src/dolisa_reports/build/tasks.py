@@ -20,7 +20,8 @@ it is rebuilt whenever one of them is, and runs once they have all finished.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import DOMAINS
@@ -56,6 +57,7 @@ class ReportTask:
     year: int
     domain: str
     area: str | None = None  # area code, for per-area reports
+    slug: str | None = field(default=None, compare=False)  # its folder: outputs/<year>/areas/<slug>/
 
     kind = "report"
 
@@ -74,14 +76,22 @@ class ReportTask:
 
     def out_dir(self, layout: Layout, area_slug: str | None = None) -> Path:
         base = layout.out_year(self.year)
-        return base / "areas" / area_slug if self.area and area_slug else base
+        slug = area_slug or self.slug or (self.area.lower() if self.area else None)
+        return base / "areas" / slug if self.area and slug else base
+
+    @property
+    def index_href(self) -> str:
+        """outputs/index.html, from the report's HTML."""
+        return "../../../index.html" if self.area else "../index.html"
 
     def notebook_in(self, layout: Layout) -> Path:
         return layout.notebook(self.domain)
 
     def heading(self, params) -> str:
         """The report's title (HTML <title>)."""
-        return f"Báo cáo chuyên đề {params.domain_title(self.domain)} năm {self.year}"
+        title = f"Báo cáo chuyên đề {params.domain_title(self.domain)} năm {self.year}"
+        area = params.areas.by_code(self.area) if self.area else None
+        return f"{title} – {area.name}" if area else title
 
     def index_title(self, params) -> str:
         """Its name in outputs/index.html."""
@@ -107,7 +117,7 @@ class ReportTask:
 
     def outputs(self, layout: Layout, formats: tuple[str, ...]) -> dict[str, Path]:
         """The files a successful build leaves, by format (the executed notebook always)."""
-        out = layout.out_year(self.year)
+        out = self.out_dir(layout)
         files = {"html": out / f"{self.domain}.html", "ipynb": out / "notebooks" / f"{self.domain}.ipynb"}
         if self.area is None:  # the figures, for the year-end summary (see results.py)
             files["results"] = results_path(layout, self.year, self.domain)
@@ -168,11 +178,16 @@ def appendix_name(year: int) -> str:
 
 
 def plan(
-    layout: Layout, years: list[int], domains: list[str] | tuple[str, ...] = DOMAINS
+    layout: Layout,
+    years: list[int],
+    domains: list[str] | tuple[str, ...] = DOMAINS,
+    areas: Callable[[int, str], list[tuple[str, str]]] | None = None,
 ) -> list[ReportTask]:
     """The reports of a build, in a stable order (year, then the domains' order, then the summary).
 
     A year's summary is planned when the build covers every domain (no ``--domain``, or all five).
+    With ``areas`` (``--per-area``: ``(year, domain) -> [(area code, slug), …]``, see ``areas.py``), each
+    year then gets one report per domain and area, after its provincial reports.
     """
     order = {d: i for i, d in enumerate(DOMAINS)}
     every = set(DOMAINS) <= set(domains)
@@ -181,4 +196,7 @@ def plan(
         tasks += [ReportTask(y, d) for d in sorted(domains, key=lambda d: order.get(d, 99))]
         if every:
             tasks.append(SummaryTask(y))
+        if areas is not None:
+            for d in sorted(domains, key=lambda d: order.get(d, 99)):
+                tasks += [ReportTask(y, d, code, slug) for code, slug in areas(y, d)]
     return tasks
