@@ -8,8 +8,8 @@ import re
 
 import nbformat
 import pytest
-
 from conftest import DATA, REPO, run_build
+
 from dolisa_reports import DOMAINS
 from dolisa_reports.vnformat import percent
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
-
 from conftest import run_build
+
 from dolisa_reports import contract as C
 from dolisa_reports.params import load_params
 from dolisa_reports.template import write_templates

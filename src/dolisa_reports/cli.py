@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from . import DOMAINS
@@ -27,10 +28,8 @@ def _years(value: str) -> list[int]:
 
 def _console_utf8() -> None:
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(encoding="utf-8")  # Windows consoles default to a code page
-        except (AttributeError, ValueError):
-            pass
 
 
 def cmd_validate(args) -> int:
