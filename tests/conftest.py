@@ -43,7 +43,9 @@ def run_build(layout: Layout, *args: str) -> int:
     saved = {k: os.environ.get(k) for k in ("DOLISA_ROOT", "DOLISA_OUTPUTS")}
     os.environ["DOLISA_ROOT"] = str(layout.root)
     try:
-        return main([*args, "--outputs", str(layout.outputs)] if not args or args[0] != "validate" else list(args))
+        return main(
+            [*args, "--outputs", str(layout.outputs)] if not args or args[0] != "validate" else list(args)
+        )
     finally:
         for key, value in saved.items():  # the engine exports both for its kernels: restore them
             if value is None:

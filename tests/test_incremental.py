@@ -130,6 +130,8 @@ def test_package_hash_covers_code_and_templates_not_caches(tmp_path):
     layout = Layout(tmp_path, tmp_path / "outputs")
     base = Hasher(layout, pkg).digest(PACKAGE_DEP)
     (pkg / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"\0\1")
+    (pkg / ".DS_Store").write_bytes(b"\0")
+    (pkg / "mod.py~").write_text("x = 0\n")
     assert Hasher(layout, pkg).digest(PACKAGE_DEP) == base
     (pkg / "templates" / "report.css").write_text("p { color: red }\n")
     assert Hasher(layout, pkg).digest(PACKAGE_DEP) != base

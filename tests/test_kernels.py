@@ -70,14 +70,22 @@ def test_a_run_that_breaks_after_the_first_cell_is_not_repeated(tmp_path, launch
 
 @pytest.mark.slow
 def test_each_kernel_has_its_own_private_sockets(tmp_path, launches):
-    src = _notebook(tmp_path, "total = n + 1")
-    for i in range(2):
-        run_notebook(src, tmp_path / "out" / f"tiny{i}.ipynb", {"n": i}, cwd=tmp_path)
     if os.name != "posix":
         pytest.skip("IPC sockets are POSIX only")
-    (t1, ip1), (t2, ip2) = launches["ips"]
-    assert t1 == t2 == "ipc" and ip1 != ip2
-    folder = Path(ip1).parent
-    assert folder == Path(ip2).parent and (folder.stat().st_mode & 0o077) == 0, (
-        "0700: other users cannot connect"
-    )
+    seen = []
+    real = DolisaKernelManager._async_pre_start_kernel
+
+    async def spy(self, **kw):
+        folder = Path(self.ip).parent
+        seen.append((self.transport, folder, folder.is_dir() and (folder.stat().st_mode & 0o777)))
+        return await real(self, **kw)
+
+    src = _notebook(tmp_path, "total = n + 1")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(DolisaKernelManager, "_async_pre_start_kernel", spy)
+        for i in range(2):
+            run_notebook(src, tmp_path / "out" / f"tiny{i}.ipynb", {"n": i}, cwd=tmp_path)
+    (t1, d1, mode1), (t2, d2, mode2) = seen
+    assert t1 == t2 == "ipc" and d1 != d2
+    assert mode1 == mode2 == 0o700, "other users cannot connect"
+    assert not d1.exists() and not d2.exists(), "each kernel's socket folder is removed with it"

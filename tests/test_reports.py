@@ -67,7 +67,13 @@ def test_generated_summary_and_verdicts(built_2021):
 
 def test_report_sections_and_illustrative_notice(built_2021):
     html = _html(built_2021, "vocational_training")
-    for heading in ("BÁO CÁO CHUYÊN ĐỀ", "Hạn chế, tồn tại", "Nguyên nhân", "Phương hướng, nhiệm vụ", "Nguồn số liệu"):
+    for heading in (
+        "BÁO CÁO CHUYÊN ĐỀ",
+        "Hạn chế, tồn tại",
+        "Nguyên nhân",
+        "Phương hướng, nhiệm vụ",
+        "Nguồn số liệu",
+    ):
         assert heading in html, heading
     assert "Tuyển sinh trình độ cao đẳng" in html and "Các chỉ tiêu chưa đạt kế hoạch năm 2021" in html
     assert "MINH HỌA" in html and 'class="illus-mark"' in html
@@ -99,7 +105,7 @@ def test_previous_year_missing_and_narrative_missing_show_placeholders(project):
     html = _html(project, "inspection", 2020)
     assert "Chưa có số liệu năm 2019 để so sánh cùng kỳ" in html
     assert "Chưa có nhận định" in html
-    assert "<td class=\"num\">—</td>" in html
+    assert '<td class="num">—</td>' in html
 
 
 def test_a_failing_cell_stops_only_its_domain(project, capsys):

@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def dirty(path: Path) -> bool:
     nb = json.loads(path.read_text(encoding="utf-8"))
     return any(
-        c.get("outputs") or c.get("execution_count") for c in nb.get("cells", []) if c.get("cell_type") == "code"
+        c.get("outputs") or c.get("execution_count")
+        for c in nb.get("cells", [])
+        if c.get("cell_type") == "code"
     )
 
 

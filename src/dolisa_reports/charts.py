@@ -92,7 +92,13 @@ def achievement(rows: list[Row]) -> bytes | None:
         ax.set_xlabel("Tỷ lệ thực hiện so với kế hoạch (%)")
         handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[v]) for v in Verdict]
         ax.legend(
-            handles, ["Vượt", "Đạt", "Chưa đạt"], loc="upper center", bbox_to_anchor=(0.5, -0.45 if len(data) < 2 else (-0.25 if len(data) < 4 else -0.12)), ncol=3, frameon=False, fontsize=9
+            handles,
+            ["Vượt", "Đạt", "Chưa đạt"],
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.45 if len(data) < 2 else (-0.25 if len(data) < 4 else -0.12)),
+            ncol=3,
+            frameon=False,
+            fontsize=9,
         )
         return png_bytes(fig)
 
@@ -111,7 +117,9 @@ def year_on_year(rows: list[Row], year: int, previous_year: int) -> bytes | None
             if r.previous_illustrative or r.illustrative:
                 bar.set_hatch("//")
                 bar.set_alpha(0.75)
-            ax.text(bar.get_width() + 1.5, bar.get_y() + bar.get_height() / 2, vn.percent(r.yoy, 1), va="center")
+            ax.text(
+                bar.get_width() + 1.5, bar.get_y() + bar.get_height() / 2, vn.percent(r.yoy, 1), va="center"
+            )
         ax.axvline(100, color="#333333", linewidth=1, linestyle="--")
         ax.set_xlim(0, max(120, max(values) * 1.18))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{vn.number(v)}%"))
@@ -133,9 +141,20 @@ def breakdown(total: Row, parts: list[Row], field: str) -> bytes | None:
         h = 0.38 if has_plan else 0.6
         if has_plan:
             ax.barh([i + h / 2 for i in y], plans, height=h, color=PLAN_COLOUR, label="Kế hoạch")
-        ax.barh([i - (h / 2 if has_plan else 0) for i in y], actuals, height=h, color=ACTUAL_COLOUR, label="Thực hiện")
+        ax.barh(
+            [i - (h / 2 if has_plan else 0) for i in y],
+            actuals,
+            height=h,
+            color=ACTUAL_COLOUR,
+            label="Thực hiện",
+        )
         for i, value in zip(y, actuals, strict=True):
-            ax.text(value, i - (h / 2 if has_plan else 0), " " + vn.number(value, total.indicator.value_decimals), va="center")
+            ax.text(
+                value,
+                i - (h / 2 if has_plan else 0),
+                " " + vn.number(value, total.indicator.value_decimals),
+                va="center",
+            )
         ax.set_yticks(list(y), labels)
         _value_axis(ax, total.indicator.value_decimals)
         ax.set_xlabel(total.indicator.unit)
@@ -154,7 +173,13 @@ def by_area(name: str, unit: str, areas: list[tuple[str, float]], decimals: int,
         for bar, value in zip(bars, values, strict=True):
             if illustrative:
                 bar.set_hatch("//")
-            ax.text(value, bar.get_y() + bar.get_height() / 2, " " + vn.number(value, decimals), va="center", fontsize=9)
+            ax.text(
+                value,
+                bar.get_y() + bar.get_height() / 2,
+                " " + vn.number(value, decimals),
+                va="center",
+                fontsize=9,
+            )
         _value_axis(ax, decimals)
         ax.set_xlabel(unit)
         ax.set_title(_label(name, 70))

@@ -15,7 +15,9 @@ def _domains(value: str) -> list[str]:
     items = [v.strip() for v in value.split(",") if v.strip()]
     bad = [v for v in items if v not in DOMAINS]
     if bad:
-        raise argparse.ArgumentTypeError(f"lĩnh vực không hợp lệ: {', '.join(bad)} (chọn trong: {', '.join(DOMAINS)})")
+        raise argparse.ArgumentTypeError(
+            f"lĩnh vực không hợp lệ: {', '.join(bad)} (chọn trong: {', '.join(DOMAINS)})"
+        )
     return items
 
 
@@ -49,7 +51,9 @@ def cmd_validate(args) -> int:
             continue
         errs, warns = errors(result.problems), warnings(result.problems)
         print(f"Năm {year}: {len(errs)} lỗi, {len(warns)} cảnh báo")
-        for p in sorted(result.problems, key=lambda p: (p.severity != Severity.ERROR, p.file, _cell_key(p.cell))):
+        for p in sorted(
+            result.problems, key=lambda p: (p.severity != Severity.ERROR, p.file, _cell_key(p.cell))
+        ):
             print("  " + p.line())
         rel = layout.processed_year(year).relative_to(layout.root)
         print(f"  Bảng đã kiểm tra: {rel}/indicators.csv")
@@ -117,8 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--year", type=_years, help="năm, ví dụ 2021 hoặc 2020,2021")
     parser.add_argument("--domain", type=_domains, help=f"lĩnh vực, trong: {', '.join(DOMAINS)}")
     parser.add_argument("--format", default="html,pdf", help="định dạng: html,pdf (mặc định) hoặc html")
-    parser.add_argument("--jobs", type=int, default=None, help="số tiến trình chạy song song (mặc định: số lõi CPU)")
-    parser.add_argument("--force", action="store_true", help="lập lại mọi báo cáo kể cả khi không có gì thay đổi")
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="số tiến trình chạy song song (mặc định: số lõi CPU)"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="lập lại mọi báo cáo kể cả khi không có gì thay đổi"
+    )
     parser.add_argument("--outputs", default=None, help="thư mục kết quả (mặc định: outputs/)")
     parser.add_argument(
         "--pdf-engine",

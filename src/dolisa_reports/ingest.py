@@ -140,7 +140,11 @@ def _target(reader: _SheetReader, ref: str, value, label: str, kind: TargetKind)
     try:
         target = parse_target(value, kind)
     except NumberError as exc:
-        reader.problem(ref, f"{exc}: cột '{label}' phải là số hoặc mức như '≥ 0,4', 'dưới 2,3', '1,0–1,5'", "not_a_number")
+        reader.problem(
+            ref,
+            f"{exc}: cột '{label}' phải là số hoặc mức như '≥ 0,4', 'dưới 2,3', '1,0–1,5'",
+            "not_a_number",
+        )
         return None
     if isinstance(value, str) and target is not None and target.kind == TargetKind.AMOUNT:
         reader.problem(
@@ -169,7 +173,9 @@ def _read_header(reader: _SheetReader, year: int) -> bool:
         others = [h for k, h in expected_by_key.items() if k != col.key and C.same_header(found, h)]
         other = others[0] if others else None
         if elsewhere:
-            msg = f"cột '{expected}' phải ở cột {col.letter}, nhưng đang ở {elsewhere[0]} (không chèn/xoá cột)"
+            msg = (
+                f"cột '{expected}' phải ở cột {col.letter}, nhưng đang ở {elsewhere[0]} (không chèn/xoá cột)"
+            )
         elif other is not None:
             msg = f"thiếu cột '{expected}': ô này đang là tiêu đề cột '{other}' (có cột bị xoá?)"
         elif found is None or _text(found) == "":
@@ -207,7 +213,9 @@ def _read_indicators(raw: RawDomain, reader: _SheetReader, catalogue: Catalogue)
     domain_value = _text(ws[C.DOMAIN_CELL].value)
     if domain_value and domain_value != raw.domain:
         reader.problem(
-            C.DOMAIN_CELL, f"biểu của lĩnh vực '{domain_value}', nhưng tên tệp là {raw.domain}.xlsx", "wrong_domain"
+            C.DOMAIN_CELL,
+            f"biểu của lĩnh vực '{domain_value}', nhưng tên tệp là {raw.domain}.xlsx",
+            "wrong_domain",
         )
     raw.reporting_unit = _text(ws[C.UNIT_CELL].value)
     if not _read_header(reader, raw.year):
@@ -225,12 +233,19 @@ def _read_indicators(raw: RawDomain, reader: _SheetReader, catalogue: Catalogue)
         if not CODE_RE.match(code):
             if numbers_present:
                 shown = (_text(values["code"]) or _text(values["name"]) or "(trống)")[:40]
-                reader.problem(refs["code"], f"dòng có số liệu nhưng mã số '{shown}' không hợp lệ (dạng LD01)", "bad_code")
+                reader.problem(
+                    refs["code"],
+                    f"dòng có số liệu nhưng mã số '{shown}' không hợp lệ (dạng LD01)",
+                    "bad_code",
+                )
             else:
                 first = next((_text(v) for v in values.values() if _text(v)), "")
                 shown = f" ('{first[:40]}')" if first else ""
                 reader.problem(
-                    refs["code"], f"dòng không có mã chỉ tiêu{shown}, đã bỏ qua", "ignored_row", Severity.WARNING
+                    refs["code"],
+                    f"dòng không có mã chỉ tiêu{shown}, đã bỏ qua",
+                    "ignored_row",
+                    Severity.WARNING,
                 )
             continue
         ind = catalogue.get(code)
@@ -241,7 +256,9 @@ def _read_indicators(raw: RawDomain, reader: _SheetReader, catalogue: Catalogue)
         nature = C.nature_key(values["nature"])
         if nature is None:
             allowed = ", ".join(f"'{v}'" for v in C.NATURE_VALUES.values())
-            reader.problem(refs["nature"], f"'{_text(values['nature'])}' không hợp lệ: chọn {allowed}", "bad_nature")
+            reader.problem(
+                refs["nature"], f"'{_text(values['nature'])}' không hợp lệ: chọn {allowed}", "bad_nature"
+            )
         records.append(
             {
                 "row": r,
@@ -268,7 +285,9 @@ def _read_areas(raw: RawDomain, reader: _SheetReader, params: YearParams) -> Non
     header = [ws.cell(C.AREA_HEADER_ROW, c).value for c in range(1, ws.max_column + 1)]
     for i, expected in enumerate(C.AREA_FIXED):
         if i >= len(header) or not C.same_header(header[i], expected):
-            reader.problem(f"{get_column_letter(i + 1)}{C.AREA_HEADER_ROW}", f"thiếu cột '{expected}'", "bad_header")
+            reader.problem(
+                f"{get_column_letter(i + 1)}{C.AREA_HEADER_ROW}", f"thiếu cột '{expected}'", "bad_header"
+            )
             return
     area_cols: dict[int, tuple[str, str]] = {}
     nature_col = None
@@ -301,7 +320,9 @@ def _read_areas(raw: RawDomain, reader: _SheetReader, params: YearParams) -> Non
             shown = f"mã số '{code}' không hợp lệ (dạng LD01)" if code else "thiếu mã số"
             reader.problem(f"A{r}", f"dòng có số liệu theo địa bàn nhưng {shown}", "bad_code")
             continue
-        nature = C.nature_key(reader.value(f"{get_column_letter(nature_col)}{r}")) if nature_col else "official"
+        nature = (
+            C.nature_key(reader.value(f"{get_column_letter(nature_col)}{r}")) if nature_col else "official"
+        )
         for c, (area_code, area_name) in area_cols.items():
             ref = f"{get_column_letter(c)}{r}"
             value = _number(reader, ref, cells[c], area_name)
@@ -323,7 +344,12 @@ def read_domain(
     path: Path, year: int, domain: str, catalogue: Catalogue, params: YearParams, display: str
 ) -> RawDomain:
     raw = RawDomain(
-        year, domain, path, display, pd.DataFrame(columns=INDICATOR_COLUMNS), pd.DataFrame(columns=AREA_COLUMNS)
+        year,
+        domain,
+        path,
+        display,
+        pd.DataFrame(columns=INDICATOR_COLUMNS),
+        pd.DataFrame(columns=AREA_COLUMNS),
     )
     if not path.is_file():
         siblings = sorted(p.name for p in path.parent.glob(f"{domain}.*") if p.suffix.lower() != ".xlsx")
@@ -350,7 +376,9 @@ def read_domain(
         )
         raw.readable = False
         return raw
-    _read_indicators(raw, _SheetReader(raw, values[C.SHEET_INDICATORS], formulas[C.SHEET_INDICATORS]), catalogue)
+    _read_indicators(
+        raw, _SheetReader(raw, values[C.SHEET_INDICATORS], formulas[C.SHEET_INDICATORS]), catalogue
+    )
     if C.SHEET_AREAS in values.sheetnames:
         raw.has_area_sheet = True
         _read_areas(raw, _SheetReader(raw, values[C.SHEET_AREAS], formulas[C.SHEET_AREAS]), params)

@@ -254,9 +254,7 @@ def footer_text(prov: ReportProvenance) -> str:
         parts.append(f"tham số: {params}")
     files = prov.data_files()
     if files:
-        parts.append(
-            "tệp số liệu (SHA-256): " + ", ".join(f"{k} {short(v)}" for k, v in files.items())
-        )
+        parts.append("tệp số liệu (SHA-256): " + ", ".join(f"{k} {short(v)}" for k, v in files.items()))
     when = (
         f"thời điểm lập: {datetime_text(info.when)} ({SOURCE_TEXT.get(info.time.source, info.time.source)})"
     )

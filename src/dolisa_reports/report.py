@@ -166,7 +166,11 @@ def title_block(ctx: ReportContext) -> HTML:
 def _headline(ctx: ReportContext, r: Row) -> str:
     ind = r.indicator
     value = vn.number(r.actual, ind.value_decimals)
-    text = ind.headline_vi.format(actual=value) if ind.headline_vi else f"{ind.name_vi} đạt {vn.quantity(r.actual, ind.unit, ind.value_decimals)}"
+    text = (
+        ind.headline_vi.format(actual=value)
+        if ind.headline_vi
+        else f"{ind.name_vi} đạt {vn.quantity(r.actual, ind.unit, ind.value_decimals)}"
+    )
     if r.ratio is not None:
         text += f", đạt {vn.percent(r.ratio, ind.ratio_decimals)} kế hoạch"
     if r.previous is not None:
@@ -216,8 +220,14 @@ def illustrative_items(ctx: ReportContext) -> list[str]:
     if cur:
         items.append(f"Số liệu năm {ctx.year} của các chỉ tiêu: {', '.join(cur)}.")
     if prev:
-        items.append(f"Số liệu năm {ctx.previous_year} (cột so sánh cùng kỳ) của các chỉ tiêu: {', '.join(prev)}.")
-    if ctx.area is None and not ctx.result.areas.empty and (ctx.result.areas["nature"] == "illustrative").any():
+        items.append(
+            f"Số liệu năm {ctx.previous_year} (cột so sánh cùng kỳ) của các chỉ tiêu: {', '.join(prev)}."
+        )
+    if (
+        ctx.area is None
+        and not ctx.result.areas.empty
+        and (ctx.result.areas["nature"] == "illustrative").any()
+    ):
         items.append("Số liệu theo địa bàn.")
     if ctx.params.signatory.illustrative:
         items.append("Tên người ký.")
@@ -268,9 +278,11 @@ def _row_view(ctx: ReportContext, r: Row) -> dict:
         "yoy": vn.percent(r.yoy, 1),
         "target_next": r.target_next.text(d) if r.target_next else vn.MISSING,
         "verdict": VERDICT_LABEL[r.verdict] if r.verdict else vn.MISSING,
-        "verdict_class": {Verdict.EXCEEDED: "exceeded", Verdict.ACHIEVED: "achieved", Verdict.NOT_ACHIEVED: "not-achieved"}.get(
-            r.verdict, "none"
-        ),
+        "verdict_class": {
+            Verdict.EXCEEDED: "exceeded",
+            Verdict.ACHIEVED: "achieved",
+            Verdict.NOT_ACHIEVED: "not-achieved",
+        }.get(r.verdict, "none"),
         "illustrative": r.illustrative,
         "previous_illustrative": r.previous_illustrative,
     }
@@ -343,7 +355,9 @@ def area_section(ctx: ReportContext, max_charts: int = 3) -> HTML:
     """Figures by administrative area, where the workbook has the area sheet."""
     areas = ctx.result.areas
     if ctx.area is not None or areas.empty:
-        return HTML('<p class="placeholder">Biểu số liệu không có phần theo địa bàn.</p>' if ctx.area is None else "")
+        return HTML(
+            '<p class="placeholder">Biểu số liệu không có phần theo địa bàn.</p>' if ctx.area is None else ""
+        )
     order = [a.code for a in ctx.params.areas.items]
     codes = [c for c in dict.fromkeys(areas["code"]) if c in ctx.catalogue]
     headers = [ctx.params.areas.level_label, *codes]
@@ -358,7 +372,13 @@ def area_section(ctx: ReportContext, max_charts: int = 3) -> HTML:
             v = sub[sub["code"] == c]["value"]
             vals.append(vn.number(v.iloc[0], ctx.catalogue[c].value_decimals) if len(v) else vn.MISSING)
         table_rows.append([name, *vals])
-    totals = ["Tổng", *(vn.number(areas[areas["code"] == c]["value"].sum(), ctx.catalogue[c].value_decimals) for c in codes)]
+    totals = [
+        "Tổng",
+        *(
+            vn.number(areas[areas["code"] == c]["value"].sum(), ctx.catalogue[c].value_decimals)
+            for c in codes
+        ),
+    ]
     table_rows.append(totals)
     legend = "; ".join(f"{c}: {ctx.catalogue[c].name_vi} ({ctx.catalogue[c].unit})" for c in codes)
     parts = [
@@ -377,7 +397,9 @@ def area_section(ctx: ReportContext, max_charts: int = 3) -> HTML:
         sub = areas[areas["code"] == c]
         pairs = [(n, float(v)) for n, v in zip(sub["area_name"], sub["value"], strict=True) if pd.notna(v)]
         ind = ctx.catalogue[c]
-        png = charts.by_area(f"{c} {ind.name_vi}", ind.unit, pairs, ind.value_decimals, (sub["nature"] == "illustrative").any())
+        png = charts.by_area(
+            f"{c} {ind.name_vi}", ind.unit, pairs, ind.value_decimals, (sub["nature"] == "illustrative").any()
+        )
         parts.append(_chart(ctx, png, f"{ind.name_vi} theo địa bàn năm {ctx.year}", "").data)
     return HTML("\n".join(parts))
 
@@ -415,7 +437,14 @@ def shortfalls_table(ctx: ReportContext) -> HTML:
 def narrative(ctx: ReportContext, key: str) -> HTML:
     """An analyst's section (achievements, limitations, causes, solutions), or a clear placeholder."""
     placeholder = "Chưa có nhận định." if key != "achievements" else "Chưa có nhận định của phòng chuyên môn."
-    return HTML(render("narrative.html.j2", key=key, html=_markup(ctx.narrative.html(key)), placeholder=placeholder or PLACEHOLDER))
+    return HTML(
+        render(
+            "narrative.html.j2",
+            key=key,
+            html=_markup(ctx.narrative.html(key)),
+            placeholder=placeholder or PLACEHOLDER,
+        )
+    )
 
 
 def _markup(html: str | None):
@@ -430,7 +459,14 @@ def next_year_targets(ctx: ReportContext) -> HTML:
         if r.target_next is None:
             continue
         ind = r.indicator
-        rows.append([ind.name_vi, ind.unit, vn.number(r.actual, ind.value_decimals), r.target_next.text(ind.value_decimals)])
+        rows.append(
+            [
+                ind.name_vi,
+                ind.unit,
+                vn.number(r.actual, ind.value_decimals),
+                r.target_next.text(ind.value_decimals),
+            ]
+        )
     nxt = ctx.params.next_year
     return HTML(
         render(

@@ -36,18 +36,33 @@ NUMBER_FORMAT = "#,##0.###"  # Excel shows it with the reader's locale: 15.939 i
 HELP_LINES = [
     ("HƯỚNG DẪN NHẬP BIỂU SỐ LIỆU", True),
     ("", False),
-    ("1. Mỗi lĩnh vực một tệp, mỗi năm một thư mục: data/raw/<năm>/<lĩnh vực>.xlsx. Không đổi tên tệp.", False),
-    ("2. Trang 'Chỉ tiêu': chỉ nhập vào các cột Kế hoạch, Thực hiện, Kế hoạch năm sau, Tính chất số liệu,", False),
+    (
+        "1. Mỗi lĩnh vực một tệp, mỗi năm một thư mục: data/raw/<năm>/<lĩnh vực>.xlsx. Không đổi tên tệp.",
+        False,
+    ),
+    (
+        "2. Trang 'Chỉ tiêu': chỉ nhập vào các cột Kế hoạch, Thực hiện, Kế hoạch năm sau, Tính chất số liệu,",
+        False,
+    ),
     ("   Nguồn số liệu/ghi chú. Cột Mã số, Tên chỉ tiêu, Đơn vị tính được khoá, không sửa.", False),
     ("3. Không đổi tên trang tính, không chèn hoặc xoá cột, không gộp ô trong vùng số liệu.", False),
-    ("4. Nhập số, không nhập chữ: 15939 hoặc 15.939 (dấu chấm phân cách hàng nghìn), 99,6 (dấu phẩy thập phân).", False),
+    (
+        "4. Nhập số, không nhập chữ: 15939 hoặc 15.939 (dấu chấm phân cách hàng nghìn), 99,6 (dấu phẩy thập phân).",
+        False,
+    ),
     ("   Chỉ tiêu tỷ lệ (%) nhập số phần trăm, ví dụ 66,8 (không nhập 0,668).", False),
     ("5. Kế hoạch dạng mức: '≥ 0,4' hoặc 'từ 0,4 trở lên'; 'dưới 2,3'; khoảng '1,0–1,5'.", False),
     ("6. 'Tính chất số liệu': Chính thức (mặc định, để trống cũng được), Ước tính, hoặc Minh họa.", False),
     ("   Số liệu minh họa sẽ được ghi chú rõ trong báo cáo.", False),
     ("7. Các chỉ tiêu tổng phải bằng tổng các chỉ tiêu thành phần (ví dụ GD02 = GD03 + GD04 + GD05).", False),
-    ("8. Trang 'Theo địa bàn' (không bắt buộc): số thực hiện của từng địa bàn; tổng các địa bàn phải bằng số chung.", False),
-    ("9. Kiểm tra trước khi gửi: python run_all.py validate --year <năm>. Mọi lỗi được báo kèm tên tệp, trang và ô.", False),
+    (
+        "8. Trang 'Theo địa bàn' (không bắt buộc): số thực hiện của từng địa bàn; tổng các địa bàn phải bằng số chung.",
+        False,
+    ),
+    (
+        "9. Kiểm tra trước khi gửi: python run_all.py validate --year <năm>. Mọi lỗi được báo kèm tên tệp, trang và ô.",
+        False,
+    ),
 ]
 
 
@@ -187,7 +202,9 @@ def _area_sheet(wb: Workbook, year: int, indicators: list[Indicator], params: Ye
     ws = wb.create_sheet(C.SHEET_AREAS)
     ws["A1"] = f"SỐ THỰC HIỆN NĂM {year} THEO {params.areas.level_label.upper()} (không bắt buộc)"
     ws["A1"].font = Font(bold=True, size=13)
-    ws["A2"] = "Tổng các địa bàn phải bằng số thực hiện chung ở trang 'Chỉ tiêu'. Xoá dòng chỉ tiêu không có số liệu địa bàn."
+    ws["A2"] = (
+        "Tổng các địa bàn phải bằng số thực hiện chung ở trang 'Chỉ tiêu'. Xoá dòng chỉ tiêu không có số liệu địa bàn."
+    )
     headers = [*C.AREA_FIXED, *(a.name for a in params.areas.items), C.AREA_NATURE_HEADER]
     for c, text in enumerate(headers, start=1):
         cell = ws.cell(C.AREA_HEADER_ROW, c, text)
@@ -195,7 +212,9 @@ def _area_sheet(wb: Workbook, year: int, indicators: list[Indicator], params: Ye
         ws.column_dimensions[get_column_letter(c)].width = 14
     ws.column_dimensions["B"].width = 50
     nature_col = len(headers)
-    dv = DataValidation(type="list", formula1='"' + ",".join(C.NATURE_VALUES.values()) + '"', allow_blank=True)
+    dv = DataValidation(
+        type="list", formula1='"' + ",".join(C.NATURE_VALUES.values()) + '"', allow_blank=True
+    )
     ws.add_data_validation(dv)
     for r, ind in enumerate(indicators, start=C.AREA_FIRST_ROW):
         for c, value in enumerate((ind.code, ind.name_vi, ind.unit), start=1):
@@ -250,7 +269,11 @@ def write_templates(year: int, layout: Layout | None = None, domains=DOMAINS) ->
             out.append((path, False))
             continue
         wb = build_workbook(
-            year, domain, catalogue.for_domain(domain, year), params, prefill_from_previous(year, domain, layout)
+            year,
+            domain,
+            catalogue.for_domain(domain, year),
+            params,
+            prefill_from_previous(year, domain, layout),
         )
         atomic_write_bytes(path, workbook_bytes(wb))
         out.append((path, True))

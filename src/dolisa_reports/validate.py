@@ -315,7 +315,9 @@ def processed_table(result: DomainResult, catalogue: Catalogue) -> pd.DataFrame:
     df = result.indicators.copy()
     df.insert(0, "year", result.raw.year)
     df.insert(1, "domain", result.raw.domain)
-    df["name"] = [catalogue[c].name_vi if c in catalogue else n for c, n in zip(df["code"], df["name"], strict=True)]
+    df["name"] = [
+        catalogue[c].name_vi if c in catalogue else n for c, n in zip(df["code"], df["name"], strict=True)
+    ]
     df["source_file"] = result.raw.display
     return df
 
@@ -345,7 +347,9 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_processed(year: int, results: dict[str, DomainResult], catalogue: Catalogue, layout: Layout) -> None:
+def write_processed(
+    year: int, results: dict[str, DomainResult], catalogue: Catalogue, layout: Layout
+) -> None:
     """One tidy table per year (only domains without errors), plus the area breakdown and a status file."""
     from .atomic import atomic_write_text
 
@@ -367,4 +371,6 @@ def write_processed(year: int, results: dict[str, DomainResult], catalogue: Cata
     status = {
         d: {"ok": r.ok, "problems": [p.as_record() for p in r.problems]} for d, r in sorted(results.items())
     }
-    atomic_write_text(out / "validation.json", json.dumps(status, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    atomic_write_text(
+        out / "validation.json", json.dumps(status, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    )

@@ -5,9 +5,10 @@ Kernels are started so that several can run at once without colliding, and stopp
 - **Private sockets.** Jupyter's default TCP transport picks free ports by binding and releasing them,
   so two kernels starting together can race for a port (``ZMQError: Address already in use``,
   papermill#511, about one start in 90 here); the IPC transport's default socket path (``kernel-ipc``
-  in the working folder) is shared by every kernel. On POSIX each kernel gets IPC sockets under its
-  own path in a private (0700) temporary folder: no ports, nothing shared, nothing readable by other
-  users, and ipykernel's "Kernel is running over TCP without encryption" warning does not apply. On
+  in the working folder) is shared by every kernel. On POSIX each kernel gets IPC sockets in a
+  private (0700) temporary folder of its own, removed with the kernel: no ports, nothing shared,
+  nothing readable by other users, and ipykernel's "Kernel is running over TCP without encryption"
+  warning does not apply. On
   Windows (no IPC transport) kernels use TCP with CurveZMQ encryption when pyzmq has it.
 - **Retry.** A kernel that dies or times out before running its first cell is started again (up to
   ``KERNEL_START_ATTEMPTS`` times); a notebook that failed after that point is never re-run.
@@ -26,12 +27,11 @@ import shutil
 import tempfile
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.manager import AsyncKernelManager, KernelManager
 from papermill.engines import NBClientEngine, papermill_engines
 from traitlets import Unicode
 from traitlets.config import Config
@@ -130,35 +130,59 @@ papermill_engines.register(ENGINE, _Engine)
 
 
 _ipc_lock = threading.Lock()
-_ipc_root: Path | None = None
+_ipc_dirs: set[Path] = set()  # folders of kernels not cleaned up yet (removed at exit as a last resort)
 
 
-def _ipc_dir() -> Path:
-    """A private folder for this process's kernel sockets (short path: AF_UNIX paths max ~104 bytes)."""
-    global _ipc_root
+def _new_ipc_dir() -> Path:
+    """A private (0700) folder for one kernel's sockets; short, as AF_UNIX paths max out at ~104 bytes."""
+    path = Path(tempfile.mkdtemp(prefix="dolisa-k-"))
     with _ipc_lock:
-        if _ipc_root is None or not _ipc_root.is_dir():
-            _ipc_root = Path(tempfile.mkdtemp(prefix="dolisa-k-"))  # mode 0700
-            atexit.register(shutil.rmtree, _ipc_root, True)
-        return _ipc_root
+        if not _ipc_dirs:
+            atexit.register(_remove_ipc_dirs)
+        _ipc_dirs.add(path)
+    return path
+
+
+def _remove_ipc_dir(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+    with _ipc_lock:
+        _ipc_dirs.discard(path)
+
+
+def _remove_ipc_dirs() -> None:
+    for path in list(_ipc_dirs):
+        _remove_ipc_dir(path)
 
 
 class DolisaKernelManager(AsyncKernelManager):
-    """A kernel on its own IPC sockets (POSIX) whose process output goes to ``output_path``."""
+    """A kernel on its own IPC sockets (POSIX) whose process output goes to ``output_path``.
+
+    The sockets' folder is removed with the kernel's other resources, so nothing is left in the
+    temporary folder even by worker processes that exit without running ``atexit`` handlers.
+    """
 
     output_path = Unicode("", config=True, help="file receiving the kernel process's stdout and stderr")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self._ipc_dir: Path | None = None
         if os.name == "posix":
+            self._ipc_dir = _new_ipc_dir()
             self.transport = "ipc"
-            self.ip = str(_ipc_dir() / uuid.uuid4().hex[:12])  # sockets: <ip>-1 … <ip>-5
+            self.ip = str(self._ipc_dir / "k")  # sockets: <dir>/k-1 … k-5
             self.cache_ports = False
         else:
             import zmq
 
             if zmq.has("curve"):
                 self.transport_encryption = "auto"
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await KernelManager._async_cleanup_resources(self, restart=restart)
+        if not restart and self._ipc_dir is not None:
+            _remove_ipc_dir(self._ipc_dir)
+
+    cleanup_resources = _async_cleanup_resources  # AsyncKernelManager binds the base function by name
 
     async def _async_pre_start_kernel(self, **kw):
         if self.output_path:

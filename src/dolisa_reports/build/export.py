@@ -28,7 +28,9 @@ def _exporter():
     return exp
 
 
-def to_html(nb: nbformat.NotebookNode, title: str, footer: str = "", index_href: str = "../index.html") -> str:
+def to_html(
+    nb: nbformat.NotebookNode, title: str, footer: str = "", index_href: str = "../index.html"
+) -> str:
     resources = {"report_title": title, "footer": footer, "index_href": index_href}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return body

@@ -56,7 +56,10 @@ def write_index(layout: Layout, store: StatusStore, built_at: str) -> Path:
     for st in store.items.values():
         links = [
             {"label": FORMAT_LABEL.get(fmt, fmt), "href": rel}
-            for fmt, rel in sorted(st.outputs.items(), key=lambda kv: list(FORMAT_LABEL).index(kv[0]) if kv[0] in FORMAT_LABEL else 99)
+            for fmt, rel in sorted(
+                st.outputs.items(),
+                key=lambda kv: list(FORMAT_LABEL).index(kv[0]) if kv[0] in FORMAT_LABEL else 99,
+            )
             if fmt in FORMAT_LABEL and (layout.outputs / rel).exists()  # not the results files
         ]
         years[st.year].append(
@@ -79,9 +82,7 @@ def write_index(layout: Layout, store: StatusStore, built_at: str) -> Path:
             org = f"{params.organisation.name} – {params.province}"
         except ParamsError:
             params, org = None, ""
-        items = sorted(
-            (r for r in years[year] if r["area"] is None), key=lambda r: order.get(r["kind"], 99)
-        )
+        items = sorted((r for r in years[year] if r["area"] is None), key=lambda r: order.get(r["kind"], 99))
         areas = _by_area(params, [r for r in years[year] if r["area"] is not None], order)
         sections.append({"year": year, "org": org, "reports": items, **areas})
     html = render("index.html.j2", sections=sections, built_at=_fmt_time(built_at))

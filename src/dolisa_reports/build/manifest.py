@@ -43,13 +43,15 @@ def sha256_file(path: Path) -> str:
 
 
 def tree_files(root: Path) -> list[Path]:
-    """The files of a source tree, minus caches and editor leftovers, in a stable order."""
+    """The files of a source tree, minus caches, hidden files (.DS_Store…) and editor leftovers, sorted."""
     out = []
     for path in root.rglob("*"):
         rel = path.relative_to(root)
-        if any(part in _SKIP_DIRS or part.endswith(".egg-info") for part in rel.parts[:-1]):
+        if any(
+            part in _SKIP_DIRS or part.startswith(".") or part.endswith(".egg-info") for part in rel.parts
+        ):
             continue
-        if path.is_file() and path.suffix not in _SKIP_SUFFIXES and not path.name.startswith(".~"):
+        if path.is_file() and path.suffix not in _SKIP_SUFFIXES and not path.name.endswith("~"):
             out.append(path)
     return sorted(out, key=lambda p: p.relative_to(root).as_posix())
 
