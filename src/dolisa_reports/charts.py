@@ -127,7 +127,7 @@ def year_on_year(rows: list[Row], year: int, previous_year: int) -> bytes | None
         return png_bytes(fig)
 
 
-def breakdown(total: Row, parts: list[Row], field: str) -> bytes | None:
+def breakdown(total: Row, parts: list[Row]) -> bytes | None:
     """A total and its parts: plan and actual side by side for each part."""
     if not parts:
         return None

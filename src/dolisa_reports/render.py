@@ -39,6 +39,19 @@ def render(name: str, **context) -> str:
     return env().get_template(name).render(**context)
 
 
+def signature(params, units: list[str]) -> str:
+    """The closing block: 'Nơi nhận' (leadership + the responsible units) and the signatory of params."""
+    sig = params.signatory
+    return render(
+        "signature.html.j2",
+        recipients=[f"Lãnh đạo {params.organisation.short_name}", *dict.fromkeys(units)],
+        unit_short=params.organisation.abbreviation,
+        title=sig.title,
+        signer_name=sig.name,
+        illustrative=sig.illustrative,
+    )
+
+
 def figure(png: bytes, caption: str, alt: str) -> str:
     data = base64.b64encode(png).decode("ascii")
     return render("figure.html.j2", src=Markup(f"data:image/png;base64,{data}"), caption=caption, alt=alt)

@@ -15,11 +15,11 @@ from . import charts
 from . import vnformat as vn
 from .analysis import VERDICT_LABEL, Row, Verdict, compute_rows, counts, shortfalls
 from .catalogue import Catalogue, load_catalogue
-from .narrative import PLACEHOLDER, Narrative, load_narrative
+from .narrative import Narrative, load_narrative
 from .params import Area, YearParams, load_params
 from .paths import Layout
 from .problems import Problem, errors
-from .render import figure, render
+from .render import figure, render, signature
 from .validate import DomainResult, validate_domain
 
 
@@ -345,7 +345,7 @@ def breakdown_charts(ctx: ReportContext) -> HTML:
         if not r.indicator.sum_of:
             continue
         parts = [by_code[c] for c in r.indicator.sum_of if c in by_code]
-        png = charts.breakdown(r, parts, "actual")
+        png = charts.breakdown(r, parts)
         if png:
             out.append(_chart(ctx, png, f"Cơ cấu {r.indicator.name_vi.lower()} theo thành phần", "").data)
     return HTML("\n".join(out))
@@ -442,7 +442,7 @@ def narrative(ctx: ReportContext, key: str) -> HTML:
             "narrative.html.j2",
             key=key,
             html=_markup(ctx.narrative.html(key)),
-            placeholder=placeholder or PLACEHOLDER,
+            placeholder=placeholder,
         )
     )
 
@@ -506,19 +506,7 @@ def sources(ctx: ReportContext) -> HTML:
 
 def signature_block(ctx: ReportContext) -> HTML:
     """'Nơi nhận' and the signatory (title and name from params/<year>.yaml)."""
-    p = ctx.params
-    sig = p.signatory
-    recipients = [f"Lãnh đạo {p.organisation.short_name}", p.domains[ctx.domain].unit]
-    return HTML(
-        render(
-            "signature.html.j2",
-            recipients=recipients,
-            unit_short=p.organisation.abbreviation,
-            title=sig.title,
-            signer_name=sig.name,
-            illustrative=sig.illustrative,
-        )
-    )
+    return HTML(signature(ctx.params, [ctx.params.domains[ctx.domain].unit]))
 
 
 def record_results(ctx: ReportContext) -> None:

@@ -17,7 +17,7 @@ from . import vnformat as vn
 from .analysis import VERDICT_LABEL, Verdict
 from .params import YearParams, load_params
 from .paths import Layout
-from .render import render
+from .render import render, signature
 from .results import SCHEMA_VERSION, load_year, path_for
 
 VERDICT_CLASS = {
@@ -315,18 +315,7 @@ def report_links(ctx: SummaryContext) -> HTML:
 
 
 def signature_block(ctx: SummaryContext) -> HTML:
-    p = ctx.params
-    units = list(dict.fromkeys(p.domains[d].unit for d in ctx.domains))
-    return HTML(
-        render(
-            "signature.html.j2",
-            recipients=[f"Lãnh đạo {p.organisation.short_name}", *units],
-            unit_short=p.organisation.abbreviation,
-            title=p.signatory.title,
-            signer_name=p.signatory.name,
-            illustrative=p.signatory.illustrative,
-        )
-    )
+    return HTML(signature(ctx.params, [ctx.params.domains[d].unit for d in ctx.domains]))
 
 
 def _roman(n: int) -> str:
