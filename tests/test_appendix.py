@@ -73,7 +73,7 @@ def test_number_format_codes():
 def test_sheet_names_are_valid_and_unique():
     taken: set[str] = set()
     assert appendix.sheet_name("Thanh tra, tiếp công dân, giải quyết khiếu nại, tố cáo", taken) == "Thanh tra"
-    assert appendix.sheet_name("Lao động / Việc làm [mới]: *?", taken) == "Lao động   Việc làm  mới"
+    assert appendix.sheet_name("Lao động / Việc làm [mới]: *?", taken) == "Lao động Việc làm mới"
     assert appendix.sheet_name("Thanh tra", taken) == "Thanh tra (2)"
     assert all(len(n) <= 31 for n in taken)
 

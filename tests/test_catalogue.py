@@ -107,7 +107,7 @@ def test_a_small_catalogue_loads(tmp_path):
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
-        ([GOOD, GOOD], "Danh mục chỉ tiêu có mã trùng lặp"),
+        ([GOOD, GOOD], "mã chỉ tiêu bị trùng: LD01"),
         ([GOOD.replace("LD01", "L01")], "catalogue.csv, dòng 2:"),
         ([GOOD, GOOD.replace("LD01,labour", "LD02,lao_dong")], "catalogue.csv, dòng 3: "),
         ([GOOD.replace("up,amount", "sideways,amount")], "catalogue.csv, dòng 2:"),

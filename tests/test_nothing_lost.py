@@ -225,7 +225,9 @@ def test_failed_rebuild_keeps_last_good_report(project, monkeypatch):
     _break_notebook(project)
     assert _build(project, monkeypatch, BROKEN_NOTEBOOK, "--force") == 1
     _assert_last_good_kept(project, saved, saved_links, BROKEN_NOTEBOOK[1])
-    assert "RuntimeError" in _status(project)["error"]
+    assert "của notebook bị lỗi" in _status(project)["error"]
+    assert "RuntimeError" not in _status(project)["error"]
+    assert "RuntimeError" in (project.outputs / "build.log").read_text(encoding="utf-8")
 
     # repaired: the report is rebuilt and the index says so
     project.notebook(DOMAIN).write_bytes(notebook_good)

@@ -180,7 +180,7 @@ def test_an_unreadable_file_is_reported_not_raised(project, monkeypatch):
 
     monkeypatch.setattr(pathlib.Path, "open", fake_open)
     (problem,) = validate_domain(YEAR, "labour", project).problems
-    assert str(problem).startswith("labour.xlsx: không mở được tệp (PermissionError): hãy đóng tệp")
+    assert str(problem).startswith("labour.xlsx: không mở được tệp: hãy đóng tệp")
 
 
 def test_vietnamese_numbers_typed_as_text_are_read_correctly(project):
@@ -309,7 +309,10 @@ def test_a_domain_with_errors_is_left_out_of_the_processed_table(project):
 
 def test_missing_params_file_is_a_vietnamese_error(project, capsys):
     assert run_build(project, "validate", "--year", "2019") == 1
-    assert "[LỖI] Chưa có tệp tham số năm 2019" in capsys.readouterr().out
+    assert (
+        capsys.readouterr().out
+        == "[LỖI] chưa có tham số/số liệu năm 2019 (params/2019.yaml, data/raw/2019/)\n"
+    )
 
 
 def test_a_broken_catalogue_is_a_message_not_a_traceback(project, capsys):
@@ -318,7 +321,7 @@ def test_a_broken_catalogue_is_a_message_not_a_traceback(project, capsys):
         path.read_text(encoding="utf-8").replace("\nLD02,labour,", "\nLD01,labour,"), encoding="utf-8"
     )
     assert run_build(project, "validate", "--year", str(YEAR)) == 1
-    assert "[LỖI] Danh mục chỉ tiêu có mã trùng lặp" in capsys.readouterr().out
+    assert "[LỖI] params/catalogue.csv: mã chỉ tiêu bị trùng: LD01" in capsys.readouterr().out
 
 
 def test_file_level_problems_have_no_invented_cell(project):

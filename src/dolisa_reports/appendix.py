@@ -112,12 +112,15 @@ def put_target(ws: Worksheet, row: int, col: int, target: dict | None, text: str
 
 def sheet_name(title: str, taken: set[str]) -> str:
     """A valid, unique sheet name (≤ 31 characters, none of ``[]:*?/\\``) from a domain title."""
-    name = _SHEET_BAD.sub(" ", title).strip()
+    name = " ".join(_SHEET_BAD.sub(" ", title).split()).strip("'").strip()
     if len(name) > SHEET_NAME_MAX:
         name = name.split(",")[0].strip()
     if len(name) > SHEET_NAME_MAX:
         name = name[:SHEET_NAME_MAX].rsplit(" ", 1)[0].strip()
-    base, n = name or "Trang", 2
+    if name.casefold() == "history":  # reserved by Excel
+        name = f"{name} (1)"
+    name = name.strip("'").strip() or "Trang"
+    base, n = name, 2
     while name.casefold() in {t.casefold() for t in taken}:
         suffix = f" ({n})"
         name = base[: SHEET_NAME_MAX - len(suffix)] + suffix

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from . import DOMAINS
 from .paths import Layout
+from .problems import UserError
 
 
 class Direction(StrEnum):
@@ -70,7 +71,7 @@ class Indicator(BaseModel):
         )
 
 
-class CatalogueError(ValueError):
+class CatalogueError(UserError):
     pass
 
 
@@ -83,8 +84,19 @@ def _parse_rules(text: str) -> tuple[SumRule, ...]:
 
 
 def _row_to_indicator(row: dict[str, str]) -> Indicator:
-    def opt_int(value: str) -> int | None:
-        return int(value) if value.strip() else None
+    def whole(col: str, default: int | None = None) -> int | None:
+        value = row[col].strip()
+        if not value:
+            if default is None and col in ("order",):
+                raise ValueError(f"cột '{col}' trống: cần một số nguyên")
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(f"cột '{col}': '{value}' không phải số nguyên") from None
+
+    def opt_int(col: str) -> int | None:
+        return whole(col, None) if row[col].strip() else None
 
     sum_of = tuple(p.strip() for p in row["sum_of"].split("+") if p.strip())
     rules = _parse_rules(row["sum_rule"])
@@ -93,7 +105,7 @@ def _row_to_indicator(row: dict[str, str]) -> Indicator:
     return Indicator(
         code=row["code"].strip(),
         domain=row["domain"].strip(),
-        order=int(row["order"]),
+        order=whole("order"),
         name_vi=row["name_vi"].strip(),
         name_en=row["name_en"].strip(),
         unit=row["unit"].strip(),
@@ -101,12 +113,12 @@ def _row_to_indicator(row: dict[str, str]) -> Indicator:
         target_kind=row["target_kind"].strip(),
         sum_of=sum_of,
         sum_rules=rules,
-        value_decimals=int(row["value_decimals"] or 0),
-        ratio_decimals=int(row["ratio_decimals"] or 1),
+        value_decimals=whole("value_decimals", 0),
+        ratio_decimals=whole("ratio_decimals", 1),
         key=row["key"].strip() == "1",
         headline_vi=row["headline_vi"].strip(),
-        valid_from=opt_int(row["valid_from"]),
-        valid_to=opt_int(row["valid_to"]),
+        valid_from=opt_int("valid_from"),
+        valid_to=opt_int("valid_to"),
     )
 
 
@@ -114,11 +126,16 @@ class Catalogue:
     def __init__(self, indicators: list[Indicator]):
         self._by_code = {ind.code: ind for ind in indicators}
         if len(self._by_code) != len(indicators):
-            raise CatalogueError("Danh mục chỉ tiêu có mã trùng lặp")
+            seen, dup = set(), []
+            for ind in indicators:
+                (dup if ind.code in seen else seen.add(ind.code) or []).append(ind.code)
+            raise CatalogueError(f"{DISPLAY}: mã chỉ tiêu bị trùng: {', '.join(sorted(set(dup)))}")
         for ind in indicators:
             for part in ind.sum_of:
                 if part not in self._by_code:
-                    raise CatalogueError(f"{ind.code}: chỉ tiêu thành phần {part} không có trong danh mục")
+                    raise CatalogueError(
+                        f"{DISPLAY}: {ind.code}: chỉ tiêu thành phần {part} không có trong danh mục"
+                    )
 
     def __iter__(self):
         return iter(sorted(self._by_code.values(), key=lambda i: (DOMAINS.index(i.domain), i.order)))
@@ -136,19 +153,79 @@ class Catalogue:
         return [i for i in self if i.domain == domain and (year is None or i.valid_in(year))]
 
 
-@lru_cache(maxsize=4)
-def _load(path: Path, mtime: float) -> Catalogue:
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+COLUMNS = (
+    "code", "domain", "order", "name_vi", "name_en", "unit", "direction", "target_kind", "sum_of",
+    "sum_rule", "value_decimals", "ratio_decimals", "key", "headline_vi", "valid_from", "valid_to",
+)  # fmt: skip
+DISPLAY = "params/catalogue.csv"
+
+
+def _delimiter(header: str) -> str:
+    """Excel in a Vietnamese (or any comma-decimal) locale saves CSV with ';': take what the header uses."""
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=counts.get)
+
+
+def _field_errors(exc: ValidationError) -> str:
+    return "; ".join(
+        f"cột '{'.'.join(str(p) for p in e['loc'])}': {e['msg']}" for e in exc.errors(include_url=False)
+    )
+
+
+def parse_catalogue(text: str, display: str = DISPLAY) -> Catalogue:
+    """The catalogue from the CSV text, or :class:`CatalogueError` naming the line and what to do."""
+    lines = text.split("\n")
+    while lines and not lines[-1].strip(" \t;,"):
+        lines.pop()  # Excel's trailing empty lines (',,,,' or ';;;;')
+    if not lines:
+        raise CatalogueError(f"{display}: tệp rỗng")
+    delimiter = _delimiter(lines[0])
+    reader = csv.reader(lines, delimiter=delimiter)
+    header = [h.strip() for h in next(reader)]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise CatalogueError(
+            f"{display}, dòng 1: thiếu cột {', '.join(missing)} (dòng đầu phải là tên các cột: "
+            f"{', '.join(COLUMNS)})"
+        )
     indicators = []
-    for lineno, row in enumerate(rows, start=2):
+    for lineno, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue  # a blank line in the middle
+        if len(cells) < len(header):
+            raise CatalogueError(
+                f"{display}, dòng {lineno}: có {len(cells)} cột, cần {len(header)} cột: dòng bị thiếu ô "
+                "(hãy điền đủ, để trống ô không có giá trị)"
+            )
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+            raise CatalogueError(
+                f"{display}, dòng {lineno}: có {len(cells)} cột, nhiều hơn {len(header)} cột của dòng tiêu đề"
+            )
+        row = dict(zip(header, cells, strict=False))
         try:
             indicators.append(_row_to_indicator(row))
-        except (ValidationError, ValueError, KeyError) as exc:
-            raise CatalogueError(f"{path.name}, dòng {lineno}: {exc}") from None
+        except ValidationError as exc:
+            raise CatalogueError(f"{display}, dòng {lineno}: {_field_errors(exc)}") from None
+        except ValueError as exc:
+            raise CatalogueError(f"{display}, dòng {lineno}: {exc}") from None
     return Catalogue(indicators)
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path, mtime: float) -> Catalogue:
+    from .textio import TextFileError, read_text
+
+    try:
+        text = read_text(path, DISPLAY)
+    except TextFileError as exc:
+        raise CatalogueError(str(exc)) from None
+    return parse_catalogue(text)
 
 
 def load_catalogue(layout: Layout | None = None) -> Catalogue:
     path = (layout or Layout.default()).catalogue
-    return _load(path, path.stat().st_mtime)
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        raise CatalogueError(f"thiếu tệp danh mục chỉ tiêu {DISPLAY}") from None
+    return _load(path, mtime)

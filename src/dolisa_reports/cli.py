@@ -8,7 +8,7 @@ import sys
 
 from . import DOMAINS
 from .paths import Layout
-from .problems import Severity, errors, warnings
+from .problems import Severity, UserError, errors, warnings
 
 
 def _domains(value: str) -> list[str]:
@@ -28,6 +28,10 @@ def _years(value: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"năm không hợp lệ: {value}") from None
 
 
+def _unique(items: list | None) -> list | None:
+    return list(dict.fromkeys(items)) if items else items
+
+
 def _console_utf8() -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError):
@@ -35,17 +39,22 @@ def _console_utf8() -> None:
 
 
 def cmd_validate(args) -> int:
-    from .catalogue import CatalogueError
-    from .params import ParamsError
+    from .build.guard import GuardError, years_to_build
     from .validate import validate_year
 
     layout = Layout.default()
-    years = args.year or layout.years_with_data()
+    try:
+        years, notes = years_to_build(layout, args.year)
+    except GuardError as exc:
+        print(str(exc))
+        return 1
+    for line in notes:
+        print(line)
     status = 0
     for year in years:
         try:
-            result = validate_year(year, layout, domains=args.domain or DOMAINS)
-        except (ParamsError, CatalogueError) as exc:
+            result = validate_year(year, layout, domains=_unique(args.domain) or DOMAINS)
+        except UserError as exc:
             print(f"[LỖI] {exc}")
             status = 1
             continue
@@ -56,7 +65,7 @@ def cmd_validate(args) -> int:
         ):
             print("  " + p.line())
         rel = layout.processed_year(year).relative_to(layout.root)
-        print(f"  Bảng đã kiểm tra: {rel}/indicators.csv")
+        print(f"  Bảng đã kiểm tra: {rel}/")
         if errs:
             status = 1
     return status
@@ -70,16 +79,14 @@ def _cell_key(cell: str | None):
 
 
 def cmd_template(args) -> int:
-    from .catalogue import CatalogueError
-    from .params import ParamsError
     from .template import write_templates
 
     layout = Layout.default()
     status = 0
-    for year in args.year:
+    for year in _unique(args.year):
         try:
-            written = write_templates(year, layout, domains=args.domain or DOMAINS)
-        except (ParamsError, CatalogueError) as exc:
+            written = write_templates(year, layout, domains=_unique(args.domain) or DOMAINS)
+        except UserError as exc:
             print(f"[LỖI] {exc}")
             status = 1
             continue
@@ -99,8 +106,8 @@ def cmd_build(args) -> int:
         args.executor = "dask"
 
     options = BuildOptions(
-        years=args.year,
-        domains=args.domain,
+        years=_unique(args.year),
+        domains=_unique(args.domain),
         formats=args.format,
         jobs=args.jobs,
         force=args.force,
@@ -118,8 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="run_all.py",
         description="Lập các báo cáo chuyên đề từ số liệu trong data/raw/ (mặc định: mọi năm có số liệu).",
     )
-    parser.add_argument("--year", type=_years, help="năm, ví dụ 2021 hoặc 2020,2021")
-    parser.add_argument("--domain", type=_domains, help=f"lĩnh vực, trong: {', '.join(DOMAINS)}")
+    parser.add_argument(
+        "--year", type=_years, action="extend", help="năm, ví dụ 2021 hoặc 2020,2021 (dùng được nhiều lần)"
+    )
+    parser.add_argument(
+        "--domain",
+        type=_domains,
+        action="extend",
+        help=f"lĩnh vực, trong: {', '.join(DOMAINS)} (dùng được nhiều lần)",
+    )
     parser.add_argument("--format", default="html,pdf", help="định dạng: html,pdf (mặc định) hoặc html")
     parser.add_argument(
         "--jobs", type=int, default=None, help="số tiến trình chạy song song (mặc định: số lõi CPU)"
@@ -154,18 +168,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command")
     v = sub.add_parser("validate", help="kiểm tra các tệp Excel của một năm và ghi bảng vào data/processed/")
-    v.add_argument("--year", type=_years, help="năm cần kiểm tra (mặc định: mọi năm có số liệu)")
-    v.add_argument("--domain", type=_domains)
+    v.add_argument(
+        "--year", type=_years, action="extend", help="năm cần kiểm tra (mặc định: mọi năm có số liệu)"
+    )
+    v.add_argument("--domain", type=_domains, action="extend")
     v.set_defaults(func=cmd_validate)
     t = sub.add_parser("template", help="tạo biểu mẫu Excel trống cho một năm (không ghi đè tệp đã có)")
-    t.add_argument("--year", type=_years, required=True)
-    t.add_argument("--domain", type=_domains)
+    t.add_argument("--year", type=_years, action="extend", required=True)
+    t.add_argument("--domain", type=_domains, action="extend")
     t.set_defaults(func=cmd_template)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .clock import sanitise_environment
+
     _console_utf8()
+    warning = sanitise_environment()  # before any command can hand it on to a kernel or a tool
+    if warning:
+        print(warning, flush=True)
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
@@ -176,3 +197,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng.")
         return 130
+    except UserError as exc:
+        print(f"[LỖI] {exc}", flush=True)
+        return 1
+    except Exception as exc:  # a fault of the program: people get one line, developers the traceback
+        import os
+
+        if os.environ.get("DOLISA_DEBUG"):
+            raise
+        from .problems import for_people
+
+        print(f"[LỖI] {for_people(exc)} (đặt DOLISA_DEBUG=1 để xem chi tiết kỹ thuật)", flush=True)
+        return 1

@@ -48,10 +48,40 @@ class BuildTime:
         return int(self.when.timestamp())
 
 
+# 1980-01-01 (the earliest time a zip file — .xlsx, .docx — can hold) to 9999-12-31 (datetime's last year)
+EPOCH_MIN, EPOCH_MAX = 315532800, 253402300799
+
+
+def parse_epoch(value: str | None) -> int | None:
+    """A usable ``SOURCE_DATE_EPOCH`` (whole seconds, 1980–9999), else None."""
+    value = (value or "").strip()
+    if not value.isascii() or not value.isdigit():
+        return None
+    epoch = int(value)
+    return epoch if EPOCH_MIN <= epoch <= EPOCH_MAX else None
+
+
+def sanitise_environment(environ=os.environ) -> str | None:
+    """Remove a ``SOURCE_DATE_EPOCH`` that is set but unusable (empty, not a whole number, out of range),
+    so that no kernel or tool that parses it (ipykernel, fontTools, …) ever sees it; return the one
+    warning to show, or None."""
+    if SOURCE_ENV not in environ:
+        return None
+    raw = environ[SOURCE_ENV]
+    if parse_epoch(raw) is not None:
+        environ[SOURCE_ENV] = raw.strip()
+        return None
+    del environ[SOURCE_ENV]
+    shown = raw if len(raw) <= 30 else raw[:27] + "…"
+    return (
+        f"[CẢNH BÁO] SOURCE_DATE_EPOCH='{shown}' không phải số giây hợp lệ (số nguyên từ {EPOCH_MIN} đến "
+        f"{EPOCH_MAX}): bỏ qua, coi như chưa đặt"
+    )
+
+
 def source_date_epoch() -> int | None:
-    """``SOURCE_DATE_EPOCH`` when set to a non-negative integer, else None."""
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return int(value) if value.isdigit() else None
+    """``SOURCE_DATE_EPOCH`` when set to a usable value (see :func:`parse_epoch`), else None."""
+    return parse_epoch(os.environ.get(SOURCE_ENV))
 
 
 def newest_mtime(paths: Iterable[Path]) -> int | None:

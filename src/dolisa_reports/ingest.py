@@ -363,6 +363,30 @@ def read_domain(
         raw.problems.append(refused.problem)
         raw.readable = False
         return raw
+    try:
+        _read_sheets(raw, values, formulas, catalogue, params)
+    except Exception:  # openpyxl and odd files raise many kinds: this file fails, never the year
+        import logging
+
+        log = logging.getLogger("dolisa_reports.build")
+
+        log.warning("reading %s failed", display, exc_info=True)
+        raw.problems.append(
+            Problem(
+                display,
+                None,
+                None,
+                "không đọc được nội dung tệp (tệp không theo biểu mẫu hoặc bị hỏng): hãy lập lại từ biểu mẫu "
+                "(python run_all.py template) và chép số liệu sang",
+                kind="unreadable",
+            )
+        )
+        raw.readable = False
+    return raw
+
+
+def _read_sheets(raw: RawDomain, values, formulas, catalogue: Catalogue, params: YearParams) -> None:
+    display = raw.display
     if C.SHEET_INDICATORS not in values.sheetnames:
         found = ", ".join(f"'{s}'" for s in values.sheetnames)
         raw.problems.append(
@@ -375,11 +399,25 @@ def read_domain(
             )
         )
         raw.readable = False
-        return raw
+        return
+    for name in (C.SHEET_INDICATORS, C.SHEET_AREAS):
+        if name in values.sheetnames and not isinstance(values[name], Worksheet):
+            raw.problems.append(
+                Problem(
+                    display,
+                    name,
+                    None,
+                    f"'{name}' là trang biểu đồ (chart sheet), không phải trang số liệu: hãy xoá trang này và "
+                    "chép lại trang số liệu từ biểu mẫu",
+                    kind="not_a_worksheet",
+                )
+            )
+            raw.readable = False
+    if not raw.readable:
+        return
     _read_indicators(
         raw, _SheetReader(raw, values[C.SHEET_INDICATORS], formulas[C.SHEET_INDICATORS]), catalogue
     )
     if C.SHEET_AREAS in values.sheetnames:
         raw.has_area_sheet = True
         _read_areas(raw, _SheetReader(raw, values[C.SHEET_AREAS], formulas[C.SHEET_AREAS]), params)
-    return raw

@@ -36,8 +36,32 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 
 
+LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def safe_href(value: str) -> str | None:
+    """An absolute ``http``, ``https`` or ``mailto`` link, else None. A relative link (``../../etc/passwd``,
+    ``#x``, ``//host``) would become a ``file://`` link in the PDF, or point into the reader's disk."""
+    from urllib.parse import urlsplit
+
+    v = value.strip()
+    if not v.lower().startswith(LINK_SCHEMES):
+        return None
+    parts = urlsplit(v)
+    if parts.scheme.lower() in ("http", "https") and not parts.hostname:
+        return None  # 'http:///etc/passwd': no host
+    return v
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if attr == "href":
+        return safe_href(value)
+    return value
+
+
 def render_markdown(text: str) -> str:
-    """Markdown to safe HTML: raw HTML is escaped, then anything outside a small allow-list is dropped."""
+    """Markdown to safe HTML: raw HTML is escaped, then anything outside a small allow-list is dropped;
+    links keep only absolute http, https and mailto addresses (any other ``href`` is removed)."""
     html = _md.render(text)
     return nh3.clean(
         html,
@@ -45,6 +69,7 @@ def render_markdown(text: str) -> str:
         attributes={"a": {"href", "title"}},
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
+        attribute_filter=_attribute_filter,
     )
 
 
@@ -97,7 +122,11 @@ def parse_narrative(text: str, path: Path | None = None) -> Narrative:
     return out
 
 
-def load_narrative(path: Path) -> Narrative:
+def load_narrative(path: Path, display: str | None = None) -> Narrative:
+    """The narrative, or an empty one when there is none; :class:`~.textio.TextFileError` (Vietnamese,
+    naming ``display``) when it is not saved as UTF-8."""
+    from .textio import read_text
+
     if not path.is_file():
         return Narrative(None)
-    return parse_narrative(path.read_text(encoding="utf-8"), path)
+    return parse_narrative(read_text(path, display or path.name), path)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from . import DOMAINS
 from .paths import Layout
+from .problems import UserError
 
 
 class _Strict(BaseModel):
@@ -52,7 +53,10 @@ class Area(_Strict):
 
     @property
     def slug(self) -> str:
-        return slugify(self.name)
+        """Its folder name (outputs/<year>/areas/<slug>/): the code, which is unique and never changes with
+        the spelling of the name (two names can slug alike, e.g. 'Phú Lộc' and 'Phù Lộc'; some have no
+        Latin letter at all)."""
+        return self.code.lower()
 
 
 class Areas(_Strict):
@@ -91,16 +95,28 @@ class YearParams(_Strict):
         unknown = [d for d in self.domains if d not in DOMAINS]
         if unknown:
             raise ValueError(f"lĩnh vực không hợp lệ trong 'domains': {', '.join(unknown)}")
-        codes = [a.code for a in self.areas.items]
-        if len(codes) != len(set(codes)):
-            raise ValueError("mã địa bàn bị trùng trong 'areas'")
+        seen_code: dict[str, Area] = {}
+        seen_name: dict[str, Area] = {}
+        for a in self.areas.items:
+            first = seen_code.get(a.code)
+            if first is not None:
+                raise ValueError(
+                    f"mã địa bàn '{a.code}' bị trùng trong 'areas': '{first.name}' và '{a.name}'"
+                )
+            seen_code[a.code] = a
+            same = seen_name.get(normalise(a.name))
+            if same is not None:
+                raise ValueError(
+                    f"tên địa bàn bị trùng trong 'areas': '{same.name}' ({same.code}) và '{a.name}' ({a.code})"
+                )
+            seen_name[normalise(a.name)] = a
         return self
 
     def domain_title(self, domain: str) -> str:
         return self.domains[domain].title
 
 
-class ParamsError(ValueError):
+class ParamsError(UserError):
     pass
 
 
@@ -116,24 +132,52 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
+def _display(path: Path) -> str:
+    return f"params/{path.name}"
+
+
+def _field_errors(exc: ValidationError) -> list[str]:
+    out = []
+    for e in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in e["loc"])
+        msg = e["msg"].removeprefix("Value error, ")
+        out.append(f"{loc}: {msg}" if loc else msg)
+    return out
+
+
 @lru_cache(maxsize=32)
 def _load(path: Path, mtime: float) -> YearParams:
+    from .textio import TextFileError, read_text
+
+    display = _display(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = read_text(path, display)
+    except TextFileError as exc:
+        raise ParamsError(str(exc)) from None
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ParamsError(f"{path.name}: không đọc được YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f", dòng {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "cú pháp không đúng"
+        raise ParamsError(
+            f"{display}{where}: không đọc được YAML ({problem}): kiểm tra dấu ':' và thụt lề bằng dấu cách"
+        ) from None
+    if not isinstance(data, dict):
+        raise ParamsError(f"{display}: tệp tham số phải là các mục 'tên: giá trị' (year, organisation, …)")
     try:
         params = YearParams.model_validate(data)
     except ValidationError as exc:
-        lines = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise ParamsError(f"{path.name}: tham số không hợp lệ:\n  " + "\n  ".join(lines)) from None
+        raise ParamsError(f"{display}: tham số không hợp lệ:\n  " + "\n  ".join(_field_errors(exc))) from None
     if params.year != int(path.stem):
-        raise ParamsError(f"{path.name}: 'year: {params.year}' không khớp với tên tệp")
+        raise ParamsError(f"{display}: 'year: {params.year}' không khớp với tên tệp")
     return params
 
 
 def load_params(year: int, layout: Layout | None = None) -> YearParams:
     path = (layout or Layout.default()).params_file(year)
-    if not path.is_file():
-        raise ParamsError(f"Chưa có tệp tham số năm {year}: {path}")
-    return _load(path, path.stat().st_mtime)
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        raise ParamsError(f"Chưa có tệp tham số năm {year}: {_display(path)}") from None
+    return _load(path, mtime)

@@ -97,11 +97,19 @@ class Layout:
     def out_year(self, year: int) -> Path:
         return self.outputs / str(year)
 
+    def has_data(self, year: int) -> bool:
+        """The year's folder holds a workbook (not only Excel's lock file ``~$labour.xlsx``)."""
+        folder = self.raw_year(year)
+        if not folder.is_dir():
+            return False
+        return any(not p.name.startswith(("~$", ".")) and p.is_file() for p in folder.glob("*.xlsx"))
+
     def years_with_data(self) -> list[int]:
         if not self.raw.is_dir():
             return []
-        years = []
-        for child in self.raw.iterdir():
-            if child.is_dir() and child.name.isdigit() and any(child.glob("*.xlsx")):
-                years.append(int(child.name))
+        years = [
+            int(c.name)
+            for c in self.raw.iterdir()
+            if c.is_dir() and c.name.isdigit() and self.has_data(int(c.name))
+        ]
         return sorted(years)

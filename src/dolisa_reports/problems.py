@@ -43,3 +43,49 @@ def errors(problems: list[Problem]) -> list[Problem]:
 
 def warnings(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == Severity.WARNING]
+
+
+class UserError(ValueError):
+    """An error whose message is written for the analyst (Vietnamese, names the file): shown as it is.
+
+    Every other exception is a fault of the program or of the machine; users see :func:`for_people`'s
+    Vietnamese sentence for it, never its class name or Python source (those go to the run log).
+    """
+
+
+USER_ERROR_NAMES = {
+    "UserError",
+    "TextFileError",
+    "ParamsError",
+    "CatalogueError",
+    "ReportDataError",
+    "SummaryDataError",
+    "DatasetError",
+    "PdfError",
+    "WorkbookRefused",
+}
+
+
+def os_error_text(exc: OSError, where: str = "") -> str:
+    """A full disk, a read-only or forbidden folder, in Vietnamese (``where``: the folder, relative)."""
+    import errno
+
+    place = f" {where}" if where else ""
+    if exc.errno == errno.ENOSPC or exc.errno == getattr(errno, "EDQUOT", -1):
+        return f"ổ đĩa chứa thư mục{place} đã đầy: hãy giải phóng dung lượng rồi chạy lại"
+    if exc.errno in (errno.EROFS,):
+        return f"thư mục{place} chỉ cho phép đọc (ổ đĩa hoặc thư mục dùng chung bị khoá ghi): hãy chọn thư mục khác bằng --outputs hoặc xin quyền ghi"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return (
+            f"không có quyền ghi vào thư mục{place}: hãy xin quyền ghi hoặc chọn thư mục khác bằng --outputs"
+        )
+    return f"không ghi/đọc được tệp trong thư mục{place} (lỗi hệ thống số {exc.errno}): hãy kiểm tra ổ đĩa"
+
+
+def for_people(exc: BaseException, where: str = "") -> str:
+    """What a user is shown for ``exc``: its own message if it is a :class:`UserError`, else plain Vietnamese."""
+    if isinstance(exc, UserError) or type(exc).__name__ in USER_ERROR_NAMES:
+        return str(exc)
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return os_error_text(exc, where)
+    return "lỗi của chương trình (chi tiết kỹ thuật trong outputs/build.log): hãy báo cho người quản trị"

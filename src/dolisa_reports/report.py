@@ -18,12 +18,12 @@ from .catalogue import Catalogue, load_catalogue
 from .narrative import Narrative, load_narrative
 from .params import Area, YearParams, load_params
 from .paths import Layout
-from .problems import Problem, errors
+from .problems import Problem, UserError, errors
 from .render import figure, render, signature
 from .validate import DomainResult, validate_domain
 
 
-class ReportDataError(RuntimeError):
+class ReportDataError(UserError):
     """The domain's data has errors: the report is not built (run ``run_all.py validate``)."""
 
 

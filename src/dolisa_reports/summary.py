@@ -17,6 +17,7 @@ from . import vnformat as vn
 from .analysis import VERDICT_LABEL, Verdict
 from .params import YearParams, load_params
 from .paths import Layout
+from .problems import UserError
 from .render import render, signature
 from .results import SCHEMA_VERSION, load_year, path_for
 
@@ -28,7 +29,7 @@ VERDICT_CLASS = {
 ILLUSTRATIVE = "illustrative"
 
 
-class SummaryDataError(RuntimeError):
+class SummaryDataError(UserError):
     """A domain's results are missing or do not belong to this year: the summary is not built."""
 
 

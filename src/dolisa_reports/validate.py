@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
@@ -12,7 +13,7 @@ import pandera.pandas as pa
 from . import DOMAINS
 from . import contract as C
 from .catalogue import Catalogue, load_catalogue
-from .ingest import RawDomain, read_domain
+from .ingest import AREA_COLUMNS, INDICATOR_COLUMNS, RawDomain, read_domain
 from .params import YearParams, load_params
 from .paths import Layout
 from .problems import Problem, Severity, errors
@@ -290,14 +291,40 @@ def validate_domain(
     params = params or load_params(year, layout)
     path = layout.workbook(year, domain)
     display = path.name
-    raw = read_domain(path, year, domain, catalogue, params, display)
-    result = DomainResult(raw, list(raw.problems))
-    if raw.readable and not raw.indicators.empty:
-        result.problems += _schema_problems(raw, catalogue)
-        result.problems += _catalogue_problems(raw, catalogue)
-        result.problems += _sum_problems(raw, catalogue)
-        result.problems += _area_problems(raw, catalogue)
+    try:
+        raw = read_domain(path, year, domain, catalogue, params, display)
+        result = DomainResult(raw, list(raw.problems))
+        if raw.readable and not raw.indicators.empty:
+            result.problems += _schema_problems(raw, catalogue)
+            result.problems += _catalogue_problems(raw, catalogue)
+            result.problems += _sum_problems(raw, catalogue)
+            result.problems += _area_problems(raw, catalogue)
+    except Exception:  # a fault in one workbook's checks fails that workbook, never the whole year
+        import logging
+
+        logging.getLogger("dolisa_reports.build").warning("validating %s failed", display, exc_info=True)
+        empty = (pd.DataFrame(columns=INDICATOR_COLUMNS), pd.DataFrame(columns=AREA_COLUMNS))
+        raw = RawDomain(year, domain, path, display, *empty, readable=False)
+        msg = "không kiểm tra được tệp (nội dung không theo biểu mẫu): hãy lập lại từ biểu mẫu và chép số liệu sang"
+        result = DomainResult(raw, [Problem(display, None, None, msg, kind="unreadable")])
+    result.problems += narrative_problems(year, domain, layout)
     return result
+
+
+def narrative_problems(year: int, domain: str, layout: Layout) -> list[Problem]:
+    """The narrative must be readable (UTF-8) now, so that it cannot fail the build later."""
+    from .narrative import load_narrative
+    from .textio import TextFileError
+
+    path = layout.narrative(year, domain)
+    display = f"narrative/{domain}.md"
+    try:
+        load_narrative(path, display)
+    except TextFileError as exc:
+        return [
+            Problem(display, None, None, str(exc).removeprefix(f"{display}: "), kind="narrative_encoding")
+        ]
+    return []
 
 
 @dataclass
@@ -347,30 +374,56 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _merge_csv(parts: list[Path]) -> str:
+    """The per-domain tables as one (the header once), in the domains' order."""
+    header, body = None, []
+    for part in parts:
+        lines = part.read_text(encoding="utf-8").splitlines(keepends=True)
+        if not lines or not lines[0].strip():
+            continue
+        if header is None:
+            header = lines[0]
+        elif lines[0] != header:
+            continue  # an older layout: rebuilt on the next full run
+        body += lines[1:]
+    return (header or "\n") + "".join(body)
+
+
 def write_processed(
     year: int, results: dict[str, DomainResult], catalogue: Catalogue, layout: Layout
 ) -> None:
-    """One tidy table per year (only domains without errors), plus the area breakdown and a status file."""
+    """Per domain: its validated tables (only when it has no error) and its problems. A run over some
+    domains refreshes those only: the year's tables (``indicators.csv``, ``areas.csv``) are then put
+    together again from every domain's files, so a partial run never truncates the year."""
     from .atomic import atomic_write_text
 
     out = layout.processed_year(year)
     out.mkdir(parents=True, exist_ok=True)
-    good = [r for r in results.values() if r.ok]
-    frames = [processed_table(r, catalogue) for r in good if not r.indicators.empty]
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    atomic_write_text(out / "indicators.csv", csv_safe(table).to_csv(index=False, lineterminator="\n"))
-    area_frames = []
-    for r in good:
+    for domain, r in results.items():
+        ind_path, area_path = out / f"{domain}.indicators.csv", out / f"{domain}.areas.csv"
+        if not r.ok:
+            ind_path.unlink(missing_ok=True)
+            area_path.unlink(missing_ok=True)
+            continue
+        table = processed_table(r, catalogue) if not r.indicators.empty else pd.DataFrame()
+        atomic_write_text(ind_path, csv_safe(table).to_csv(index=False, lineterminator="\n"))
+        areas = pd.DataFrame()
         if not r.areas.empty:
-            a = r.areas.copy()
-            a.insert(0, "year", year)
-            a.insert(1, "domain", r.raw.domain)
-            area_frames.append(a)
-    areas = pd.concat(area_frames, ignore_index=True) if area_frames else pd.DataFrame()
-    atomic_write_text(out / "areas.csv", csv_safe(areas).to_csv(index=False, lineterminator="\n"))
-    status = {
-        d: {"ok": r.ok, "problems": [p.as_record() for p in r.problems]} for d, r in sorted(results.items())
-    }
-    atomic_write_text(
-        out / "validation.json", json.dumps(status, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    )
+            areas = r.areas.copy()
+            areas.insert(0, "year", year)
+            areas.insert(1, "domain", r.raw.domain)
+        atomic_write_text(area_path, csv_safe(areas).to_csv(index=False, lineterminator="\n"))
+    for kind in ("indicators", "areas"):
+        parts = [out / f"{d}.{kind}.csv" for d in DOMAINS if (out / f"{d}.{kind}.csv").is_file()]
+        atomic_write_text(out / f"{kind}.csv", _merge_csv(parts))
+    status_path = out / "validation.json"
+    status: dict = {}
+    try:
+        loaded = json.loads(status_path.read_text(encoding="utf-8"))
+        status = loaded if isinstance(loaded, dict) else {}
+    except (OSError, ValueError):
+        status = {}
+    for d, r in results.items():
+        status[d] = {"ok": r.ok, "problems": [p.as_record() for p in r.problems]}
+    status = {d: status[d] for d in DOMAINS if d in status}
+    atomic_write_text(status_path, json.dumps(status, ensure_ascii=False, indent=1, sort_keys=True) + "\n")

@@ -39,11 +39,8 @@ def check_file(path: Path, display: str) -> None:
         size = path.stat().st_size
         with path.open("rb") as fh:
             head = fh.read(8)
-    except OSError as exc:  # e.g. Windows: the file is open in Excel; or no read permission
-        msg = (
-            f"không mở được tệp ({type(exc).__name__}): hãy đóng tệp nếu đang mở trong Excel "
-            "và kiểm tra quyền đọc tệp"
-        )
+    except OSError:  # e.g. Windows: the file is open in Excel; or no read permission
+        msg = "không mở được tệp: hãy đóng tệp nếu đang mở trong Excel và kiểm tra quyền đọc tệp"
         raise WorkbookRefused(Problem(display, None, None, msg, kind="unreadable")) from None
     if size == 0:
         raise WorkbookRefused(Problem(display, None, None, "tệp rỗng (0 byte)", kind="empty_file"))
@@ -130,6 +127,11 @@ def open_workbook(path: Path, display: str) -> tuple[Workbook, Workbook]:
     except WorkbookRefused:
         raise
     except Exception as exc:  # zipfile and openpyxl raise many types on a damaged file or malformed XML
-        msg = f"tệp .xlsx bị hỏng, không đọc được ({type(exc).__name__})"
+        import logging
+
+        log = logging.getLogger("dolisa_reports.build")
+
+        log.info("%s: openpyxl could not read it: %s: %s", display, type(exc).__name__, exc)
+        msg = "tệp .xlsx bị hỏng, không đọc được: hãy mở bằng Excel, lưu lại rồi gửi lại"
         raise WorkbookRefused(Problem(display, None, None, msg, kind="corrupt")) from None
     return values, formulas

@@ -27,11 +27,12 @@ from pathlib import Path
 
 from .. import DOMAINS
 from ..paths import Layout
+from ..problems import for_people
 from ..provenance import BuildInfo, build_inputs, collect
 from .executor import make_executor
 from .manifest import Hasher, Manifest
 from .progress import Reporter, make_reporter
-from .runlog import RunLog
+from .runlog import RunLog, log
 from .status import StatusStore
 from .tasks import ReportTask, plan
 
@@ -210,8 +211,9 @@ class Builder:
         try:
             html = to_html(nb, title=title, footer=self.footer(task), index_href=task.index_href)
         except Exception as exc:  # an export bug must not take the other reports down
+            log.warning("[%s] HTML export failed", task.label, exc_info=True)
             return TaskResult(
-                task, False, time.perf_counter() - start, "html", f"{type(exc).__name__}: {exc}"
+                task, False, time.perf_counter() - start, "html", for_people(exc, _display(layout, out_dir))
             )
         html_path = files["html"]
         atomic_write_text(html_path, html)
@@ -245,11 +247,12 @@ class Builder:
         try:
             from .pdf import html_to_pdf
 
-            html_to_pdf(html, pdf_path, base_url=out_dir, engine=self.pdf_engine)
+            epoch = self.info.time.epoch if self.info is not None else None
+            html_to_pdf(html, pdf_path, base_url=out_dir, engine=self.pdf_engine, epoch=epoch)
             result.outputs["pdf"] = _rel(layout, pdf_path)
             result.fresh["pdf"] = pdf_path
         except Exception as exc:
-            result.warnings.append(f"PDF: {type(exc).__name__}: {exc}")
+            result.warnings.append(f"PDF: {for_people(exc, _display(layout, out_dir))}")
             if pdf_path.exists():
                 result.outputs["pdf"] = _rel(layout, pdf_path)  # the last good PDF stays linked
         result.seconds += time.perf_counter() - start
@@ -266,16 +269,40 @@ def run_build(options: BuildOptions) -> int:
     except ValueError as exc:
         print(f"[LỖI] {exc}", flush=True)
         return 2
+    from ..clock import sanitise_environment
+    from .guard import GuardError, build_lock, check_outputs, display, years_to_build
+
+    warning = sanitise_environment()  # before any kernel or tool can see an unusable SOURCE_DATE_EPOCH
+    if warning:
+        print(warning, flush=True)
     os.environ["DOLISA_ROOT"] = str(layout.root)
     os.environ["DOLISA_OUTPUTS"] = str(layout.outputs)
-    years = options.years or layout.years_with_data()
-    if not years:
-        print("[LỖI] Không có số liệu: data/raw/<năm>/ chưa có tệp .xlsx nào.", flush=True)
+    try:
+        years, notes = years_to_build(layout, options.years)
+        check_outputs(layout)
+    except GuardError as exc:
+        print(str(exc), flush=True)
         return 1
-    layout.outputs.mkdir(parents=True, exist_ok=True)
-    with RunLog(layout.outputs / "build.log") as runlog, make_reporter() as reporter:
-        run = _Run(layout, options, formats, years, reporter, runlog)
-        return run.execute()
+    for line in notes:
+        print(line, flush=True)
+    try:
+        with build_lock(layout, lambda line: print(line, flush=True)):
+            from .sockets import reclaim
+
+            reclaim()  # socket folders left by a killed build
+            with RunLog(layout.outputs / "build.log") as runlog, make_reporter() as reporter:
+                run = _Run(layout, options, formats, years, reporter, runlog)
+                return run.execute()
+    except GuardError as exc:
+        print(str(exc), flush=True)
+        return 1
+    except OSError as exc:  # a disk that filled up, a folder made read-only during the build
+        from ..problems import os_error_text
+
+        log.warning("build stopped", exc_info=True)
+        print(f"[LỖI] {os_error_text(exc, display(layout, layout.outputs))}", flush=True)
+        print("Các báo cáo đã lập trước đó được giữ nguyên.", flush=True)
+        return 1
 
 
 class _Run:
@@ -328,6 +355,12 @@ class _Run:
             from .areas import AreaLister
 
             areas = AreaLister(layout)
+        for notice in (self.manifest.notice, self.store.notice):
+            if notice:
+                reporter.say(notice)
+                log.warning(notice)
+        if self.store.notice:
+            self._status_changed = True
         tasks = plan(layout, self.years, self.domains, areas=areas)
         for line in areas.skipped if areas is not None else []:
             reporter.say(line)
@@ -430,7 +463,8 @@ class _Run:
         try:
             return fut.result()
         except Exception as exc:  # a bug in the build code: this report fails, the others go on
-            return TaskResult(task, False, stage="build", error=f"{type(exc).__name__}: {exc}")
+            log.warning("[%s] build failed", task.label, exc_info=(type(exc), exc, exc.__traceback__))
+            return TaskResult(task, False, stage="build", error=for_people(exc, "outputs"))
 
     def _notifier(self, task: ReportTask) -> Callable[[str], None]:
         def notify(stage: str) -> None:
@@ -443,7 +477,8 @@ class _Run:
         try:
             check: YearCheck = fut.result()
         except Exception as exc:  # a validation crash fails the year's reports, not the build
-            check = YearCheck(year, params_error=f"lỗi khi kiểm tra số liệu: {type(exc).__name__}: {exc}")
+            log.warning("validation of %s failed", year, exc_info=(type(exc), exc, exc.__traceback__))
+            check = YearCheck(year, params_error=f"lỗi khi kiểm tra số liệu năm {year}: {for_people(exc)}")
         if check.params_error:
             self.reporter.say(f"[LỖI] {check.params_error}")
             for task in tasks:

@@ -24,7 +24,6 @@ import atexit
 import logging
 import os
 import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -51,11 +50,24 @@ class CellFailure:
     source: str
 
     def describe(self) -> str:
+        """For people: the package's own Vietnamese message, or where it broke and where to look.
+        Never the cell's Python source or an exception's class name (those are in the run log)."""
+        from ..problems import USER_ERROR_NAMES
+
+        lines = [ln for ln in self.evalue.strip().splitlines() if ln.strip()]
+        if self.ename in USER_ERROR_NAMES and lines:
+            return lines[0] + (" …" if len(lines) > 1 else "")
+        if self.ename in ("DeadKernelError", "KernelStartFailed"):
+            return "tiến trình chạy notebook bị dừng đột ngột (thiếu bộ nhớ?): hãy chạy lại"
+        if self.ename in ("CellTimeoutError", "TimeoutError"):
+            return "notebook chạy quá thời gian cho phép: hãy chạy lại, hoặc báo cho người quản trị"
+        where = f"ô mã thứ {self.cell_index + 1}" if self.cell_index is not None else "một ô mã"
+        return f"{where} của notebook bị lỗi: xem notebook chạy dở và outputs/build.log"
+
+    def technical(self) -> str:
+        """For the run log."""
         first = next((ln for ln in self.source.splitlines() if ln.strip()), "")
-        where = f"ô mã thứ {self.cell_index + 1}" if self.cell_index is not None else "ô không xác định"
-        if self.execution_count:
-            where += f" [{self.execution_count}]"
-        return f"{where}: `{first[:80]}` → {self.ename}: {self.evalue.strip().splitlines()[0] if self.evalue.strip() else ''}"
+        return f"cell {self.cell_index} [{self.execution_count}] `{first[:80]}`: {self.ename}: {self.evalue}"
 
 
 class NotebookFailed(Exception):
@@ -135,7 +147,9 @@ _ipc_dirs: set[Path] = set()  # folders of kernels not cleaned up yet (removed a
 
 def _new_ipc_dir() -> Path:
     """A private (0700) folder for one kernel's sockets; short, as AF_UNIX paths max out at ~104 bytes."""
-    path = Path(tempfile.mkdtemp(prefix="dolisa-k-"))
+    from .sockets import make
+
+    path = make()
     with _ipc_lock:
         if not _ipc_dirs:
             atexit.register(_remove_ipc_dirs)
@@ -254,7 +268,9 @@ def run_notebook(
             )
             return nb
         except PapermillExecutionError as exc:
-            raise NotebookFailed(_failure_from(exc, dst), dst if dst.exists() else None) from None
+            failure = _failure_from(exc, dst)
+            log.warning("[%s] notebook failed: %s", label, failure.technical())
+            raise NotebookFailed(failure, dst if dst.exists() else None) from None
         except Exception as exc:
             if attempt < KERNEL_START_ATTEMPTS and isinstance(exc, KernelStartFailed):
                 log.warning(
@@ -266,7 +282,9 @@ def run_notebook(
                 )
                 time.sleep(0.2 * attempt)
                 continue
-            raise NotebookFailed(_failure_from(exc, dst), dst if dst.exists() else None) from None
+            failure = _failure_from(exc, dst)
+            log.warning("[%s] notebook failed: %s", label, failure.technical())
+            raise NotebookFailed(failure, dst if dst.exists() else None) from None
         finally:
             _log_kernel_output(output, label)
     raise AssertionError("unreachable")

@@ -120,20 +120,55 @@ def _dep_name(dep: str) -> str:
     )
 
 
+def _valid_output(rec) -> bool:
+    return (
+        isinstance(rec, dict)
+        and isinstance(rec.get("path"), str)
+        and isinstance(rec.get("size"), int)
+        and isinstance(rec.get("mtime_ns"), int)
+        and isinstance(rec.get("sha256"), str)
+    )
+
+
+def _valid_manifest(raw) -> bool:
+    """The shape :class:`Manifest` relies on; anything else (valid JSON or not) is started afresh."""
+    if not isinstance(raw, dict) or raw.get("version") != VERSION or not isinstance(raw.get("tasks"), dict):
+        return False
+    for key, entry in raw["tasks"].items():
+        if not isinstance(key, str) or not isinstance(entry, dict):
+            return False
+        inputs, outputs = entry.get("inputs", {}), entry.get("outputs", {})
+        if not isinstance(inputs, dict) or not all(isinstance(v, str) for v in inputs.values()):
+            return False
+        if not isinstance(outputs, dict) or not all(_valid_output(r) for r in outputs.values()):
+            return False
+        if not isinstance(entry.get("options", {}), dict):
+            return False
+    return True
+
+
 class Manifest:
     """``{"version": 1, "tasks": {key: {"inputs": {dep: sha256}, "options": {...}, "outputs": {fmt: {...}}}}}``"""
 
     def __init__(self, path: Path, outputs_dir: Path):
         self.path, self.outputs_dir = path, outputs_dir
         self.tasks: dict[str, dict] = {}
+        self.notice: str | None = None  # a warning for the user: the file was unusable and is started afresh
         self._lock = threading.Lock()
         if path.is_file():
             try:
                 raw = json.loads(path.read_text(encoding="utf-8"))
-                if raw.get("version") == VERSION and isinstance(raw.get("tasks"), dict):
-                    self.tasks = raw["tasks"]
-            except (OSError, ValueError, AttributeError):
-                self.tasks = {}  # unreadable: everything is rebuilt, and the file rewritten
+            except (OSError, ValueError):
+                raw = None
+            if isinstance(raw, dict) and raw.get("version") not in (None, VERSION) and "tasks" in raw:
+                return  # an older or newer format: rebuilt quietly, as after an upgrade
+            if _valid_manifest(raw):
+                self.tasks = raw["tasks"]
+            else:  # everything is rebuilt, and the file rewritten
+                self.notice = (
+                    f"[CẢNH BÁO] {path.name} hỏng hoặc sai cấu trúc: bỏ qua, lập lại mọi báo cáo "
+                    "(các báo cáo đang có vẫn được giữ đến khi bản mới thay thế)"
+                )
 
     @classmethod
     def for_layout(cls, layout: Layout) -> Manifest:

@@ -68,7 +68,7 @@ _weasy_lock = threading.Lock()  # WeasyPrint (Pango, fontconfig) is not document
 _logging_ready = False
 
 
-class PdfError(RuntimeError):
+class PdfError(RuntimeError):  # its message is for people (see problems.USER_ERROR_NAMES)
     """A PDF could not be made; the message names the report and says why (Vietnamese)."""
 
 
@@ -140,12 +140,31 @@ def weasyprint_problem() -> str | None:
     return None
 
 
-def _weasyprint_pdf(html: str, base_url: Path | None) -> bytes:
+@contextlib.contextmanager
+def _source_date(epoch: int | None):
+    """``SOURCE_DATE_EPOCH`` = the build time while a PDF is made. Without HarfBuzz-Subset (the Debian
+    package libharfbuzz-subset0, absent on a fresh machine) WeasyPrint subsets fonts with fontTools, which
+    stamps every embedded font's ``head.modified`` with the clock unless this variable is set."""
+    if epoch is None:
+        yield
+        return
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(epoch))
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+def _weasyprint_pdf(html: str, base_url: Path | None, epoch: int | None = None) -> bytes:
     _route_weasyprint_logs()
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    with _weasy_lock:
+    with _weasy_lock, _source_date(epoch):
         fonts = FontConfiguration()
         doc = HTML(string=html, base_url=str(base_url) if base_url else None)
         return doc.write_pdf(stylesheets=[CSS(string=font_face_css(), font_config=fonts)], font_config=fonts)
@@ -273,9 +292,15 @@ def _report_name(pdf_path: Path) -> str:
 
 
 def html_to_pdf(
-    html: str, pdf_path: str | Path, base_url: str | Path | None = None, engine: str | None = None
+    html: str,
+    pdf_path: str | Path,
+    base_url: str | Path | None = None,
+    engine: str | None = None,
+    epoch: int | None = None,
 ) -> str:
     """Render ``html`` to ``pdf_path`` (atomically) and return the engine used.
+
+    ``epoch`` is the build time (seconds): every time stamp inside the PDF is that, never the clock.
 
     Raises PdfError naming the report (``2021/labour.pdf``) when it cannot; an existing PDF is then
     left as it was.
@@ -285,11 +310,14 @@ def html_to_pdf(
     name = _report_name(pdf_path)
     try:
         used = choose_engine(engine)
-        data = _weasyprint_pdf(html, base) if used == "weasyprint" else _chromium_pdf(html, base)
+        data = _weasyprint_pdf(html, base, epoch) if used == "weasyprint" else _chromium_pdf(html, base)
         if not data.startswith(b"%PDF"):
             raise PdfError("kết quả không phải tệp PDF")
     except Exception as exc:
-        reason = str(exc) if isinstance(exc, PdfError) else f"{type(exc).__name__}: {exc}"
+        from ..problems import for_people
+
+        log.warning("PDF %s failed", name, exc_info=True)
+        reason = str(exc) if isinstance(exc, PdfError) else for_people(exc)
         raise PdfError(f"không tạo được {name}: {reason}") from exc
     atomic_write_bytes(pdf_path, data)
     return used

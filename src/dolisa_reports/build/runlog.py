@@ -27,6 +27,16 @@ FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 log = logging.getLogger("dolisa_reports.build")
 
 
+class _QuietFileHandler(logging.FileHandler):
+    """A run log that cannot be written (full disk, read-only folder) is given up quietly: the user gets
+    one Vietnamese message from the build, not a "--- Logging error ---" dump per record."""
+
+    failed = False
+
+    def handleError(self, record) -> None:  # noqa: N802 - logging's name
+        self.failed = True
+
+
 class RunLog:
     def __init__(self, path: Path):
         self.path = path
@@ -40,7 +50,7 @@ class RunLog:
                 os.replace(self.path, self.path.with_name(self.path.name + ".1"))
         except OSError:
             pass
-        handler = logging.FileHandler(self.path, mode="a", encoding="utf-8", delay=False)
+        handler = _QuietFileHandler(self.path, mode="a", encoding="utf-8", delay=False)
         handler.setFormatter(logging.Formatter(FORMAT))
         handler.setLevel(logging.DEBUG)
         root = logging.getLogger()

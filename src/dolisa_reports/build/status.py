@@ -27,16 +27,38 @@ class ReportStatus:
     title: str = ""
 
 
+def _status(key: str, value) -> ReportStatus:
+    """One entry, checked field by field (a hand-edited or foreign file raises TypeError/ValueError)."""
+    if not isinstance(value, dict):
+        raise TypeError(key)
+    st = ReportStatus(**value)
+    defaults = ReportStatus(key="", year=0, kind="")
+    for name, default in vars(defaults).items():
+        current = getattr(st, name)
+        if default is None:
+            if current is not None and not isinstance(current, str | int):
+                raise TypeError(name)
+        elif not isinstance(current, type(default)):
+            raise TypeError(name)
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in st.outputs.items()):
+        raise TypeError("outputs")
+    return st
+
+
 class StatusStore:
     def __init__(self, path: Path):
         self.path = path
         self.items: dict[str, ReportStatus] = {}
+        self.notice: str | None = None
         if path.is_file():
             try:
                 raw = json.loads(path.read_text(encoding="utf-8"))
-                self.items = {k: ReportStatus(**v) for k, v in raw.get("reports", {}).items()}
-            except (ValueError, TypeError):
+                self.items = {k: _status(k, v) for k, v in raw["reports"].items()}
+            except (OSError, ValueError, TypeError, KeyError, AttributeError):
                 self.items = {}
+                self.notice = (
+                    f"[CẢNH BÁO] {path.name} hỏng hoặc sai cấu trúc: bỏ qua, lập lại danh mục báo cáo"
+                )
 
     def record_ok(self, key: str, when: str, **kw) -> None:
         st = self.items.get(key) or ReportStatus(key=key, **{k: kw[k] for k in ("year", "kind") if k in kw})

@@ -45,7 +45,7 @@ def comparison_year(layout: Layout, year: int) -> int:
     report reads, and params/<year>.yaml is itself a dependency, so a change there is always seen.
     """
     try:
-        text = layout.params_file(year).read_text(encoding="utf-8")
+        text = layout.params_file(year).read_bytes().decode("utf-8", errors="replace")  # any encoding
     except OSError:
         return year - 1
     match = _COMPARISON.search(text)
