@@ -21,7 +21,7 @@ from conftest import REPO, copy_project, run_build
 
 from dolisa_reports.build import execute
 from dolisa_reports.build.manifest import ABSENT, Hasher, Manifest
-from dolisa_reports.build.tasks import PACKAGE_DEP, ReportTask, comparison_year
+from dolisa_reports.build.tasks import PACKAGE_DEP, ReportTask, comparison_year, validation_plan
 from dolisa_reports.contract import COLUMN_BY_KEY, FIRST_ROW, SHEET_INDICATORS
 from dolisa_reports.paths import Layout
 
@@ -147,14 +147,19 @@ def test_report_dependencies(tmp_path):
         "file:notebooks/labour.ipynb",
         "file:params/2021.yaml",
         "file:params/2020.yaml",  # last year's parameters and figures feed the year-on-year column
-        "file:data/raw/2021/labour.xlsx",
-        "file:data/raw/2020/labour.xlsx",
+        "file:data/processed/2021/labour.parquet",  # the validated datasets, never the workbooks
+        "file:data/processed/2021/labour.json",
+        "file:data/processed/2020/labour.parquet",
         "file:data/raw/2021/narrative/labour.md",
         "file:params/catalogue.csv",
         "file:requirements.lock",
     ):
         assert expected in deps, expected
     assert not [d for d in deps if "inspection" in d or "2019" in d]
+    assert not [d for d in deps if d.endswith(".xlsx")]
+    validation = {t.key: t for t in validation_plan(layout, [2021], ["labour"])}
+    assert sorted(validation) == ["validate/2020/labour", "validate/2021/labour"]
+    assert "file:data/raw/2021/labour.xlsx" in validation["validate/2021/labour"].dependencies(layout)
 
 
 # -- real builds (slow) ----------------------------------------------------------------------------
@@ -191,7 +196,9 @@ def executed(monkeypatch):
 
 
 def _manifest(layout: Layout) -> dict:
-    return json.loads((layout.outputs / "manifest.json").read_text(encoding="utf-8"))["tasks"]
+    """The reports in the manifest (the validation steps are recorded there too, as validate/<year>/…)."""
+    tasks = json.loads((layout.outputs / "manifest.json").read_text(encoding="utf-8"))["tasks"]
+    return {k: v for k, v in tasks.items() if not k.startswith("validate/")}
 
 
 def _edit_note(path: Path, text: str) -> None:

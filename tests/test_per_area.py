@@ -16,6 +16,7 @@ from dolisa_reports.build.status import StatusStore
 from dolisa_reports.build.tasks import ReportTask, plan
 from dolisa_reports.contract import AREA_HEADER_ROW, SHEET_AREAS
 from dolisa_reports.params import load_params
+from dolisa_reports.validate import validate_year
 from dolisa_reports.paths import Layout
 from dolisa_reports.vnformat import number
 
@@ -38,6 +39,7 @@ def _area_figures(layout: Layout, code: str) -> dict[str, float]:
 
 def test_the_area_list_comes_from_the_params_and_the_area_sheet(project):
     params = load_params(YEAR, project)
+    validate_year(YEAR, project)  # the lister reads the validated dataset, never the workbook
     lister = AreaLister(project)
     areas = lister(YEAR, "labour")
     assert [code for code, _ in areas] == [a.code for a in params.areas.items]  # all 9 have figures
@@ -53,6 +55,7 @@ def test_an_area_without_figures_gets_no_report(project):
     for r in range(AREA_HEADER_ROW + 1, ws.max_row + 1):
         ws.cell(r, col).value = None
     wb.save(project.workbook(YEAR, "labour"))
+    validate_year(YEAR, project)
     lister = AreaLister(project)
     codes = [code for code, _ in lister(YEAR, "labour")]
     assert "H_NAM_DONG" not in codes and len(codes) == 8
@@ -121,7 +124,12 @@ def test_per_area_build_writes_one_report_per_area_and_is_incremental(project, m
     )
     assert results  # the provincial results are the only ones written
     manifest = json.loads((project.outputs / "manifest.json").read_text(encoding="utf-8"))["tasks"]
-    assert sorted(manifest) == sorted(["2021/labour", *(f"2021/labour@{a.code}" for a in params.areas.items)])
+    reports = [k for k in manifest if not k.startswith("validate/")]
+    assert sorted(reports) == sorted(["2021/labour", *(f"2021/labour@{a.code}" for a in params.areas.items)])
+    assert sorted(k for k in manifest if k.startswith("validate/")) == [
+        "validate/2020/labour",
+        "validate/2021/labour",
+    ]
 
     ran: list[str] = []
     real = execute.run_notebook

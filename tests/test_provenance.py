@@ -203,7 +203,10 @@ def test_every_report_footer_names_its_inputs_and_the_manifest_has_it_all(built_
         assert f"params/2021.yaml ({_sha(layout.params_file(2021))[:12]}), year=2021" in footer
         assert "commit không xác định" in footer  # the test project is not a git checkout
         entry = manifest[f"2021/{d}"]
-        assert entry["inputs"][f"file:data/raw/2021/{d}.xlsx"] == _sha(layout.workbook(2021, d))
+        # the report depends on the validated dataset; its provenance names the workbook it came from
+        assert f"file:data/processed/2021/{d}.parquet" in entry["inputs"]
+        check = manifest[f"validate/2021/{d}"]
+        assert check["inputs"][f"file:data/raw/2021/{d}.xlsx"] == _sha(layout.workbook(2021, d))
         prov = entry["provenance"]
         assert prov["parameters"] == {"year": 2021, "area": None}
         assert prov["versions"]["pandas"] and prov["versions"]["python"]

@@ -156,10 +156,14 @@ def build_inputs(layout, years: Iterable[int]) -> list[Path]:
     from . import DOMAINS
     from .build.tasks import plan
 
+    from .build.tasks import validation_plan
+
     paths = set()
-    for task in plan(layout, sorted(years), DOMAINS):
+    derived = layout.processed.relative_to(layout.root).as_posix() + "/"
+    for task in [*validation_plan(layout, sorted(years), DOMAINS), *plan(layout, sorted(years), DOMAINS)]:
         for dep in task.dependencies(layout):
-            if dep.startswith("file:"):
+            # the validated datasets are made by the build itself: their inputs (the workbooks) count
+            if dep.startswith("file:") and not dep.startswith("file:" + derived):
                 paths.add(layout.root / dep.removeprefix("file:"))
     return sorted(paths)
 

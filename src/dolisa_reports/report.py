@@ -11,16 +11,16 @@ from dataclasses import dataclass, field
 import pandas as pd
 from IPython.display import HTML
 
-from . import charts
+from . import charts, dataset
 from . import vnformat as vn
 from .analysis import VERDICT_LABEL, Row, Verdict, compute_rows, counts, shortfalls
 from .catalogue import Catalogue, load_catalogue
+from .dataset import Dataset
 from .narrative import Narrative, load_narrative
 from .params import Area, YearParams, load_params
 from .paths import Layout
-from .problems import Problem, UserError, errors
+from .problems import Problem, UserError
 from .render import figure, render, signature
-from .validate import DomainResult, validate_domain
 
 
 class ReportDataError(UserError):
@@ -35,7 +35,7 @@ class ReportContext:
     catalogue: Catalogue
     rows: list[Row]
     narrative: Narrative
-    result: DomainResult
+    data: Dataset
     previous_year: int
     previous_available: bool
     area: Area | None = None
@@ -57,16 +57,16 @@ class ReportContext:
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.result.problems if p not in errors(self.result.problems)]
+        return self.data.warnings
 
 
-def _area_frame(result: DomainResult, area: Area) -> pd.DataFrame:
+def _area_frame(data: Dataset, area: Area) -> pd.DataFrame:
     """The area's figures as an indicator table: actuals only (plans are provincial)."""
-    a = result.areas[result.areas["area_code"] == area.code]
-    base = result.indicators.set_index("code")
+    a = data.areas[data.areas["area_code"] == area.code]
+    base = set(data.indicators["code"])
     records = []
     for rec in a.itertuples():
-        if rec.code not in base.index:
+        if rec.code not in base:
             continue
         records.append(
             {
@@ -81,40 +81,53 @@ def _area_frame(result: DomainResult, area: Area) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
+def _previous(year: int, domain: str, layout: Layout) -> tuple[Dataset | None, str | None]:
+    """The comparison year's dataset, or None and why (a note for the report)."""
+    record = dataset.status(year, domain, layout)
+    if record is None:
+        return None, None
+    if not record.get("ok"):
+        if any(p.get("kind") == "missing_workbook" for p in record.get("problems", [])):
+            return None, None  # no workbook that year: simply nothing to compare with
+        return None, f"Số liệu năm {year} có lỗi nên không dùng để so sánh cùng kỳ."
+    try:
+        return dataset.load(year, domain, layout), None
+    except dataset.DatasetError as exc:
+        return None, str(exc).splitlines()[0]
+
+
 def load(domain: str, year: int, area: str | None = None, layout: Layout | None = None) -> ReportContext:
-    """Validate this year's (and last year's) workbook for the domain and compute every figure."""
+    """This year's (and the comparison year's) validated dataset for the domain, and every figure from it.
+
+    Reads ``data/processed/<year>/`` (``dataset.py``), the params, the catalogue and the narrative: never a
+    workbook. The build validates every workbook a report needs before any notebook runs."""
     layout = layout or Layout.default()
     params = load_params(year, layout)
     catalogue = load_catalogue(layout)
-    result = validate_domain(year, domain, layout, params)
-    if not result.ok:
-        lines = "\n".join(p.line() for p in errors(result.problems)[:20])
-        raise ReportDataError(
-            f"Số liệu lĩnh vực {domain} năm {year} có lỗi, chưa lập được báo cáo:\n{lines}\n"
-            f"Chạy: python run_all.py validate --year {year}"
-        )
+    try:
+        data = dataset.load(year, domain, layout)
+    except dataset.DatasetError as exc:
+        raise ReportDataError(str(exc)) from None
     previous_year = params.comparison_year
-    previous = None
     notes: list[str] = []
-    if layout.workbook(previous_year, domain).is_file() and layout.params_file(previous_year).is_file():
-        prev_result = validate_domain(previous_year, domain, layout)
-        if prev_result.ok:
-            previous = prev_result.indicators
-        else:
-            notes.append(f"Số liệu năm {previous_year} có lỗi nên không dùng để so sánh cùng kỳ.")
+    prev_data, note = _previous(previous_year, domain, layout) if previous_year != year else (None, None)
+    if note:
+        notes.append(note)
+    previous = prev_data.indicators if prev_data is not None else None
     area_obj = None
-    current = result.indicators
+    current = data.indicators
     if area:
         area_obj = params.areas.by_code(area) or next((a for a in params.areas.items if a.slug == area), None)
         if area_obj is None:
             raise ReportDataError(f"Không có địa bàn '{area}' trong params/{year}.yaml")
-        current = _area_frame(result, area_obj)
-        previous = None
-        if layout.workbook(previous_year, domain).is_file():
-            prev_area = params_area_previous(previous_year, domain, area_obj, layout)
-            previous = prev_area
+        current = _area_frame(data, area_obj)
+        previous = _previous_area(previous_year, prev_data, area_obj, layout)
     rows = compute_rows(current, previous, catalogue, domain, year)
-    narrative = load_narrative(layout.narrative(year, domain)) if area_obj is None else Narrative(None)
+    narrative = (
+        load_narrative(layout.narrative(year, domain), f"narrative/{domain}.md")
+        if area_obj is None
+        else Narrative(None)
+    )
     return ReportContext(
         year=year,
         domain=domain,
@@ -122,7 +135,7 @@ def load(domain: str, year: int, area: str | None = None, layout: Layout | None 
         catalogue=catalogue,
         rows=rows,
         narrative=narrative,
-        result=result,
+        data=data,
         previous_year=previous_year,
         previous_available=previous is not None and not previous.empty,
         area=area_obj,
@@ -130,16 +143,15 @@ def load(domain: str, year: int, area: str | None = None, layout: Layout | None 
     )
 
 
-def params_area_previous(year: int, domain: str, area: Area, layout: Layout) -> pd.DataFrame | None:
+def _previous_area(year: int, prev: Dataset | None, area: Area, layout: Layout) -> pd.DataFrame | None:
     """Last year's figures for the same area, when last year's areas include it."""
+    if prev is None or prev.areas.empty:
+        return None
     try:
         prev_params = load_params(year, layout)
-    except Exception:
+    except UserError:
         return None
     if prev_params.areas.by_code(area.code) is None:
-        return None
-    prev = validate_domain(year, domain, layout, prev_params)
-    if not prev.ok or prev.areas.empty:
         return None
     return _area_frame(prev, area)
 
@@ -223,11 +235,7 @@ def illustrative_items(ctx: ReportContext) -> list[str]:
         items.append(
             f"Số liệu năm {ctx.previous_year} (cột so sánh cùng kỳ) của các chỉ tiêu: {', '.join(prev)}."
         )
-    if (
-        ctx.area is None
-        and not ctx.result.areas.empty
-        and (ctx.result.areas["nature"] == "illustrative").any()
-    ):
+    if ctx.area is None and not ctx.data.areas.empty and (ctx.data.areas["nature"] == "illustrative").any():
         items.append("Số liệu theo địa bàn.")
     if ctx.params.signatory.illustrative:
         items.append("Tên người ký.")
@@ -353,7 +361,7 @@ def breakdown_charts(ctx: ReportContext) -> HTML:
 
 def area_section(ctx: ReportContext, max_charts: int = 3) -> HTML:
     """Figures by administrative area, where the workbook has the area sheet."""
-    areas = ctx.result.areas
+    areas = ctx.data.areas
     if ctx.area is not None or areas.empty:
         return HTML(
             '<p class="placeholder">Biểu số liệu không có phần theo địa bàn.</p>' if ctx.area is None else ""
@@ -485,8 +493,8 @@ def sources(ctx: ReportContext) -> HTML:
     """Where the figures come from, the notes of each indicator, and the validation warnings."""
     rows = [[r.code, r.indicator.name_vi, r.note or vn.MISSING] for r in ctx.rows]
     head = (
-        f"Số liệu: tệp {ctx.result.raw.display} năm {ctx.year}"
-        + (f" do {ctx.result.raw.reporting_unit} báo cáo" if ctx.result.raw.reporting_unit else "")
+        f"Số liệu: tệp {ctx.data.display} năm {ctx.year}"
+        + (f" do {ctx.data.reporting_unit} báo cáo" if ctx.data.reporting_unit else "")
         + "; tỷ lệ và so sánh được tính tự động từ số liệu gốc."
     )
     parts = [f"<p>{_esc(head)}</p>"]

@@ -392,13 +392,17 @@ def _merge_csv(parts: list[Path]) -> str:
 def write_processed(
     year: int, results: dict[str, DomainResult], catalogue: Catalogue, layout: Layout
 ) -> None:
-    """Per domain: its validated tables (only when it has no error) and its problems. A run over some
+    """Per domain: its validated dataset (``dataset.py``: Parquet, read by the notebooks), the same tables
+    as CSV for people (only when it has no error) and its problems. A run over some
     domains refreshes those only: the year's tables (``indicators.csv``, ``areas.csv``) are then put
     together again from every domain's files, so a partial run never truncates the year."""
+    from . import dataset
     from .atomic import atomic_write_text
 
     out = layout.processed_year(year)
     out.mkdir(parents=True, exist_ok=True)
+    for r in results.values():
+        dataset.write(layout, r)  # what the notebooks read (typed Parquet + problems)
     for domain, r in results.items():
         ind_path, area_path = out / f"{domain}.indicators.csv", out / f"{domain}.areas.csv"
         if not r.ok:

@@ -1,8 +1,8 @@
 """Which per-area reports a ``--per-area`` build plans: the areas of ``params/<year>.yaml`` that have at
 least one figure in the domain's area sheet ("Theo địa bàn").
 
-Only ``--per-area`` builds call this (it reads the YAML and opens the workbooks, so it imports pydantic,
-pandas and openpyxl: an ordinary up-to-date build stays free of them). An area without any figure gets no
+Only ``--per-area`` builds call this, after the validation step: it reads the validated datasets
+(``dataset.py``), never the workbooks, so planning any number of areas reads each dataset once. An area without any figure gets no
 report; the run log says which areas were left out and why.
 """
 
@@ -19,26 +19,20 @@ class AreaLister:
         self.skipped: list[str] = []  # lines for the terminal: areas left out
 
     def __call__(self, year: int, domain: str) -> list[tuple[str, str]]:
-        from ..catalogue import CatalogueError, load_catalogue
-        from ..ingest import read_domain
+        from .. import dataset
         from ..params import ParamsError, load_params
         from .runlog import log
 
         layout = self.layout
-        path = layout.workbook(year, domain)
-        if not path.is_file():
-            return []
         try:
             params = load_params(year, layout)
-            catalogue = load_catalogue(layout)
-        except (ParamsError, CatalogueError) as exc:  # the year's validation reports it
+        except ParamsError as exc:  # the year's validation reports it
             log.info("per-area %s/%s: no area list (%s)", year, domain, exc)
             return []
-        display = path.relative_to(layout.root).as_posix()
         try:
-            raw = read_domain(path, year, domain, catalogue, params, display)
-        except Exception as exc:  # an unreadable workbook fails the provincial report; no area report
-            log.info("per-area %s/%s: workbook not read (%s: %s)", year, domain, type(exc).__name__, exc)
+            raw = dataset.load(year, domain, layout)  # validated before planning: never the workbook
+        except dataset.DatasetError as exc:  # the provincial report fails with the reason; no area report
+            log.info("per-area %s/%s: no validated dataset (%s)", year, domain, str(exc).splitlines()[0])
             return []
         with_figures = set()
         if not raw.areas.empty:

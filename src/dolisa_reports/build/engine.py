@@ -21,7 +21,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Future, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from .manifest import Hasher, Manifest
 from .progress import Reporter, make_reporter
 from .runlog import RunLog, log
 from .status import StatusStore
-from .tasks import ReportTask, plan
+from .tasks import ReportTask, plan, validation_plan
 
 FORMATS = ("html", "pdf")
 
@@ -317,7 +317,8 @@ class _Run:
         self.hasher = Hasher(layout)
         self.store = StatusStore(layout.outputs / "status.json")
         self.results: list[TaskResult] = []
-        self.inputs: dict[str, dict[str, str]] = {}
+        self.inputs: dict[str, dict[str, str]] = {}  # task key -> what it depends on (the manifest)
+        self.prov_inputs: dict[str, dict[str, str]] = {}  # task key -> what its provenance names
         self.started = time.perf_counter()
         self._status_changed = False
 
@@ -344,9 +345,27 @@ class _Run:
         upstream = {k: self.manifest.fingerprint(k) for k in task.after}
         inputs = self.hasher.digests(task.dependencies(self.layout), upstream)
         self.inputs[task.key] = inputs
+        self.prov_inputs[task.key] = self._provenance_inputs(task, inputs)
         return self.manifest.decide(
             task.key, inputs, task.outputs(self.layout, self.formats), self.task_options(), self.options.force
         )
+
+    def _provenance_inputs(self, task: ReportTask, inputs: dict[str, str]) -> dict[str, str]:
+        """A report's provenance names the workbooks its validated datasets came from, with their hashes
+        (the datasets themselves are the build's own intermediate files)."""
+        derived = "file:" + self.layout.processed.relative_to(self.layout.root).as_posix() + "/"
+        out = {dep: digest for dep, digest in inputs.items() if not dep.startswith(derived)}
+        if task.after:
+            return out
+        from .tasks import comparison_year, file_dep
+
+        prev = comparison_year(self.layout, task.year)
+        for year in (task.year, prev) if prev != task.year else (task.year,):
+            path = self.layout.workbook(year, task.domain)
+            if year == task.year or path.is_file():
+                dep = file_dep(self.layout, path)
+                out[dep] = self.hasher.digest(dep)
+        return out
 
     def execute(self) -> int:
         layout, reporter = self.layout, self.reporter
@@ -361,9 +380,61 @@ class _Run:
                 log.warning(notice)
         if self.store.notice:
             self._status_changed = True
-        tasks = plan(layout, self.years, self.domains, areas=areas)
-        for line in areas.skipped if areas is not None else []:
-            reporter.say(line)
+        executor = None
+        try:
+            executor = self._validate(executor)
+            tasks = plan(layout, self.years, self.domains, areas=areas)
+            for line in areas.skipped if areas is not None else []:
+                reporter.say(line)
+            return self._reports(tasks, executor)
+        finally:
+            if executor is not None:
+                executor.shutdown(cancel=True)
+
+    # -- the validation step -----------------------------------------------------------------
+    def _validate(self, executor):
+        """Validate every workbook a report of this build reads whose inputs changed (or whose dataset is
+        missing), one job per year, before any notebook; return the executor (made only when needed)."""
+        vtasks = validation_plan(self.layout, self.years, self.domains)
+        stale: dict[int, list] = {}
+        inputs: dict[str, dict[str, str]] = {}
+        for vt in vtasks:
+            inputs[vt.key] = self.hasher.digests(vt.dependencies(self.layout))
+            decision = self.manifest.decide(
+                vt.key, inputs[vt.key], vt.outputs(self.layout), {}, self.options.force
+            )
+            if decision.stale:
+                stale.setdefault(vt.year, []).append(vt)
+        if not stale:
+            return executor
+        executor = executor or make_executor(self.options.executor, self.options.jobs, **self._worker_init())
+        futures = {
+            executor.submit(check_year, self.layout, year, [vt.domain for vt in items]): year
+            for year, items in stale.items()
+        }
+        for fut in as_completed(futures):
+            year = futures[fut]
+            try:
+                check: YearCheck = fut.result()
+            except Exception as exc:  # a validation crash fails that year's reports, not the build
+                log.warning("validation of %s failed", year, exc_info=(type(exc), exc, exc.__traceback__))
+                self.reporter.say(f"[LỖI] lỗi khi kiểm tra số liệu năm {year}: {for_people(exc)}")
+                continue
+            if check.params_error:
+                self.reporter.say(f"[LỖI] {check.params_error}")
+                continue
+            self.reporter.say(
+                f"Kiểm tra số liệu năm {year}: {check.n_errors} lỗi, {check.n_warnings} cảnh báo"
+            )
+            for line in check.lines:
+                self.reporter.say("  " + line)
+            for vt in stale[year]:
+                self.manifest.record(vt.key, inputs[vt.key], vt.outputs(self.layout), {}, built_at=self.when)
+        self.manifest.save()
+        return executor
+
+    def _reports(self, tasks: list[ReportTask], executor) -> int:
+        layout, reporter = self.layout, self.reporter
         stale: list[ReportTask] = []
         skipped: list[ReportTask] = []
         for task in tasks:
@@ -376,16 +447,15 @@ class _Run:
                 skipped.append(task)
         self._keep_status(skipped)
         jobs_label = f"{self.options.jobs or 'auto'}"
-        executor = None
-        if stale:
+        if stale and executor is None:
             executor = make_executor(self.options.executor, self.options.jobs, **self._worker_init())
+        if executor is not None:
             jobs_label = executor.name
         reporter.plan(len(stale), [(t.label, "không đổi") for t in skipped], jobs_label)
-        if executor is not None:
+        if stale:
             try:
                 self._schedule(executor, stale)
             finally:
-                executor.shutdown(cancel=True)
                 reporter.close()
                 for year in {t.year for t in stale}:
                     shutil.rmtree(layout.out_year(year) / ".work", ignore_errors=True)
@@ -411,18 +481,28 @@ class _Run:
         from concurrent.futures import ThreadPoolExecutor
 
         builder = Builder(
-            self.layout, self.formats, self.when, self.options.pdf_engine, info=self.info, inputs=self.inputs
+            self.layout,
+            self.formats,
+            self.when,
+            self.options.pdf_engine,
+            info=self.info,
+            inputs=self.prov_inputs,
         )
         pdf_lane = ThreadPoolExecutor(1, thread_name_prefix="dolisa-pdf") if "pdf" in self.formats else None
-        waiting: dict[int, list[ReportTask]] = {}
         held = [task for task in stale if task.after]  # aggregates wait for the reports they read
-        for task in stale:
-            if not task.after:
-                waiting.setdefault(task.year, []).append(task)
         running: dict[Future, tuple[str, object]] = {}
-        for year in waiting:
-            running[executor.submit(check_year, self.layout, year, self.domains)] = ("check", year)
         live = getattr(executor, "shares_memory", False)
+        for task in stale:
+            if task.after:
+                continue
+            reason = self._dataset_problem(task)
+            if reason:
+                self._fail(TaskResult(task, False, stage="validate", error=reason))
+                continue
+            notify = self._notifier(task) if live else None
+            if not live:
+                self.reporter.stage(task.key, task.label, "notebook")
+            running[executor.submit(builder.build, task, notify)] = ("report", task)
 
         def release() -> None:
             """Start each aggregate whose reports have all finished (built or failed)."""
@@ -441,13 +521,6 @@ class _Run:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for fut in done:
                     kind, item = running.pop(fut)
-                    if kind == "check":
-                        for task in self._after_check(fut, item, waiting.pop(item)):
-                            notify = self._notifier(task) if live else None
-                            if not live:
-                                self.reporter.stage(task.key, task.label, "notebook")
-                            running[executor.submit(builder.build, task, notify)] = ("report", task)
-                        continue
                     res = self._result(fut, item)
                     if kind == "report" and res.ok and res.html is not None and pdf_lane is not None:
                         running[pdf_lane.submit(builder.pdf, res, self._notifier(item))] = ("pdf", item)
@@ -472,28 +545,28 @@ class _Run:
 
         return notify
 
-    def _after_check(self, fut: Future, year: int, tasks: list[ReportTask]) -> list[ReportTask]:
-        """Report the year's validation; return its reports that may be built."""
-        try:
-            check: YearCheck = fut.result()
-        except Exception as exc:  # a validation crash fails the year's reports, not the build
-            log.warning("validation of %s failed", year, exc_info=(type(exc), exc, exc.__traceback__))
-            check = YearCheck(year, params_error=f"lỗi khi kiểm tra số liệu năm {year}: {for_people(exc)}")
-        if check.params_error:
-            self.reporter.say(f"[LỖI] {check.params_error}")
-            for task in tasks:
-                self._fail(TaskResult(task, False, stage="params", error=check.params_error.splitlines()[0]))
-            return []
-        self.reporter.say(f"Kiểm tra số liệu năm {year}: {check.n_errors} lỗi, {check.n_warnings} cảnh báo")
-        for line in check.lines:
-            self.reporter.say("  " + line)
-        ok = []
-        for task in tasks:
-            if task.domain in check.failed:
-                self._fail(TaskResult(task, False, stage="validate", error=check.failed[task.domain]))
-            else:
-                ok.append(task)
-        return ok
+    def _dataset_problem(self, task: ReportTask) -> str:
+        """Why the report cannot be built from its validated dataset ('' when it can)."""
+        from .. import dataset
+
+        if not self.layout.params_file(task.year).is_file():
+            return f"chưa có tham số năm {task.year}: thiếu tệp params/{task.year}.yaml"
+        record = dataset.status(task.year, task.domain, self.layout)
+        if record is None:
+            try:
+                from ..params import load_params
+
+                load_params(task.year, self.layout)
+            except Exception as exc:
+                return for_people(exc).splitlines()[0]
+            return "chưa kiểm tra được số liệu (xem thông báo kiểm tra ở trên)"
+        if record.get("ok"):
+            return ""
+        errs = [p for p in record.get("problems", []) if p.get("severity") == "error"]
+        if not errs:
+            return "không đọc được tệp số liệu"
+        first = " › ".join(x for x in (errs[0]["file"], errs[0].get("sheet"), errs[0].get("cell")) if x)
+        return f"số liệu có {len(errs)} lỗi: {first}: {errs[0]['message']}" + (" …" if len(errs) > 1 else "")
 
     def _after_report(self, res: TaskResult) -> None:
         task = res.task
@@ -504,7 +577,7 @@ class _Run:
         if set(requested) <= set(res.fresh):  # every requested file made: the report is up to date
             from .yearend import provenance_record, report_provenance
 
-            prov = report_provenance(self.layout, task, self.info, self.inputs[task.key])
+            prov = report_provenance(self.layout, task, self.info, self.prov_inputs[task.key])
             self.manifest.record(
                 task.key,
                 self.inputs[task.key],

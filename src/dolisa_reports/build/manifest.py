@@ -172,7 +172,23 @@ class Manifest:
 
     @classmethod
     def for_layout(cls, layout: Layout) -> Manifest:
-        return cls(layout.outputs / "manifest.json", layout.outputs)
+        manifest = cls(layout.outputs / "manifest.json", layout.outputs)
+        manifest.root = layout.root
+        return manifest
+
+    root: Path | None = None  # the project: outputs of the validation step live in data/processed/
+
+    def _rel(self, path: Path) -> str:
+        """Under outputs/: relative to it; elsewhere in the project: ``project:<path from the root>``."""
+        try:
+            return path.relative_to(self.outputs_dir).as_posix()
+        except ValueError:
+            if self.root is not None:
+                try:
+                    return "project:" + path.relative_to(self.root).as_posix()
+                except ValueError:
+                    pass
+            return path.name
 
     def decide(
         self,
@@ -230,7 +246,7 @@ class Manifest:
         for fmt, path in outputs.items():
             st = path.stat()
             files[fmt] = {
-                "path": path.relative_to(self.outputs_dir).as_posix(),
+                "path": self._rel(path),
                 "size": st.st_size,
                 "mtime_ns": st.st_mtime_ns,
                 "sha256": sha256_file(path),

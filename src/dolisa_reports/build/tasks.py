@@ -101,18 +101,21 @@ class ReportTask:
         return {"year": self.year, "area": self.area}
 
     def dependencies(self, layout: Layout) -> list[str]:
-        """Everything the report reads: change any of it (or delete it) and the report is rebuilt."""
+        """Everything the report reads: change any of it (or delete it) and the report is rebuilt.
+
+        The figures are the validated datasets (``data/processed/<year>/<domain>.*``, see ``dataset.py``),
+        never the workbooks: a workbook saved again with the same figures rebuilds nothing."""
         prev = comparison_year(layout, self.year)
         paths = [
             layout.notebook(self.domain),
             layout.params_file(self.year),
-            layout.workbook(self.year, self.domain),
+            *dataset_files(layout, self.year, self.domain),
             layout.narrative(self.year, self.domain),
             layout.catalogue,
             layout.root / LOCK_FILE,
         ]
         if prev != self.year:  # last year's figures feed the year-on-year column
-            paths += [layout.params_file(prev), layout.workbook(prev, self.domain)]
+            paths += [layout.params_file(prev), *dataset_files(layout, prev, self.domain)]
         return [PACKAGE_DEP, *(file_dep(layout, p) for p in paths)]
 
     def outputs(self, layout: Layout, formats: tuple[str, ...]) -> dict[str, Path]:
@@ -124,6 +127,59 @@ class ReportTask:
         if "pdf" in formats:
             files["pdf"] = out / f"{self.domain}.pdf"
         return files
+
+
+def dataset_files(layout: Layout, year: int, domain: str) -> list[Path]:
+    """The validated dataset of a workbook (same names as ``dataset.paths``, without importing pandas)."""
+    folder = layout.processed_year(year)
+    return [folder / f"{domain}.json", folder / f"{domain}.parquet", folder / f"{domain}.areas.parquet"]
+
+
+@dataclass(frozen=True)
+class ValidateTask:
+    """The validation step of one workbook: ``data/raw/<year>/<domain>.xlsx`` → its validated dataset.
+
+    Run once per build for every (year, domain) a report needs, the comparison year included, before any
+    notebook; skipped when none of its inputs changed and its dataset is in place."""
+
+    year: int
+    domain: str
+
+    kind = "validate"
+
+    @property
+    def key(self) -> str:
+        return f"validate/{self.year}/{self.domain}"
+
+    def dependencies(self, layout: Layout) -> list[str]:
+        paths = [
+            layout.workbook(self.year, self.domain),
+            layout.params_file(self.year),
+            layout.narrative(self.year, self.domain),  # checked for its encoding
+            layout.catalogue,
+        ]
+        return [PACKAGE_DEP, *(file_dep(layout, p) for p in paths)]
+
+    def outputs(self, layout: Layout) -> dict[str, Path]:
+        meta, indicators, areas = dataset_files(layout, self.year, self.domain)
+        files = {"meta": meta}
+        if indicators.exists() or not meta.exists():  # a workbook with errors has no tables
+            files.update({"indicators": indicators, "areas": areas})
+        return files
+
+
+def validation_plan(layout: Layout, years: list[int], domains) -> list[ValidateTask]:
+    """Every workbook the reports of ``years`` read: theirs and their comparison years' (when present)."""
+    needed: list[int] = []
+    for y in sorted(years):
+        prev = comparison_year(layout, y)
+        for year in (prev, y) if prev != y else (y,):
+            if year not in needed and layout.params_file(year).is_file() and layout.has_data(year):
+                needed.append(year)
+    order = {d: i for i, d in enumerate(DOMAINS)}
+    return [
+        ValidateTask(y, d) for y in sorted(needed) for d in sorted(domains, key=lambda d: order.get(d, 99))
+    ]
 
 
 def results_path(layout: Layout, year: int, domain: str) -> Path:
