@@ -16,8 +16,8 @@ from dolisa_reports.build.status import StatusStore
 from dolisa_reports.build.tasks import ReportTask, plan
 from dolisa_reports.contract import AREA_HEADER_ROW, SHEET_AREAS
 from dolisa_reports.params import load_params
-from dolisa_reports.validate import validate_year
 from dolisa_reports.paths import Layout
+from dolisa_reports.validate import validate_year
 from dolisa_reports.vnformat import number
 
 YEAR = 2021

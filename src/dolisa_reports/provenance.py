@@ -154,9 +154,7 @@ class BuildInfo:
 def build_inputs(layout, years: Iterable[int]) -> list[Path]:
     """Every project file a build of ``years`` reads (all domains and the summary): the build time's basis."""
     from . import DOMAINS
-    from .build.tasks import plan
-
-    from .build.tasks import validation_plan
+    from .build.tasks import plan, validation_plan
 
     paths = set()
     derived = layout.processed.relative_to(layout.root).as_posix() + "/"
