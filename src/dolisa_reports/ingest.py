@@ -28,6 +28,7 @@ INDICATOR_COLUMNS = [
     "target_kind", "target_low", "target_high", "nature", "note",
 ]  # fmt: skip
 AREA_COLUMNS = ["row", "column", "code", "area_code", "area_name", "value", "nature"]
+NUMERIC_KEYS = {"plan", "actual", "target_next"}
 
 
 @dataclass
@@ -63,9 +64,46 @@ class _SheetReader:
     def problem(self, cell: str | None, message: str, kind: str, severity=Severity.ERROR) -> None:
         self.raw.problems.append(Problem(self.raw.display, self.ws.title, cell, message, severity, kind))
 
-    def value(self, ref: str):
+    def value(self, ref: str, numeric: bool = False):
         """The cell's value. An uncomputed formula or an error value is reported and read as empty;
-        a formula's cached value is used, with a warning (it may be stale)."""
+        a formula's cached value is used, with a warning (it may be stale). For a ``numeric`` cell the value
+        is read as Excel shows it: a percentage format holds a fraction (0,668 shown as 66,8% is 66,8), and
+        a number in a date-formatted cell is that number (Excel's serial), each with a warning."""
+        raw = self._value(ref)
+        return self._as_shown(ref, raw) if numeric else raw
+
+    def _as_shown(self, ref: str, value):
+        import datetime as dt
+
+        cell = self.ws[ref]
+        if isinstance(value, dt.datetime | dt.date | dt.time):
+            from openpyxl.utils.datetime import to_excel
+
+            try:
+                number = float(to_excel(value))
+            except Exception:
+                return value  # reported as not a number by the caller
+            self.problem(
+                ref,
+                f"ô đang ở định dạng ngày tháng nên Excel hiện {value}: đã đọc là số {_vn(number)}; "
+                "hãy đặt định dạng ô là Number (Format Cells › Number)",
+                "date_format",
+                Severity.WARNING,
+            )
+            return number
+        if isinstance(value, int | float) and not isinstance(value, bool) and _is_percent(cell.number_format):
+            shown = round(float(value) * 100, 9)
+            self.problem(
+                ref,
+                f"ô định dạng phần trăm: Excel hiện {_vn(shown)}%, đã đọc là {_vn(shown)} "
+                f"(giá trị lưu trong ô là {_vn(float(value))}); nên nhập số phần trăm với định dạng Number",
+                "percent_format",
+                Severity.WARNING,
+            )
+            return shown
+        return value
+
+    def _value(self, ref: str):
         cell = self.ws[ref]
         formula = self.wf[ref]
         is_formula = formula.data_type == "f"
@@ -105,6 +143,23 @@ class _SheetReader:
                     f"ô gộp {rng.coord} trong vùng số liệu: hãy bỏ gộp ô (Merge & Center) để mỗi ô một giá trị",
                     "merged_cells",
                 )
+
+
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+
+
+def _is_percent(number_format: str | None) -> bool:
+    """A real percentage format ('0.0%'), not a literal percent sign ('0.0"%"' or '0.0\\%')."""
+    return "%" in _QUOTED.sub("", number_format or "")
+
+
+def hidden_rows_and_columns(ws: Worksheet) -> tuple[set[int], set[str]]:
+    rows = {int(r) for r, dim in ws.row_dimensions.items() if dim.hidden}
+    cols: set[str] = set()
+    for dim in ws.column_dimensions.values():
+        if dim.hidden and dim.min and dim.max:
+            cols.update(get_column_letter(c) for c in range(dim.min, min(dim.max, 200) + 1))
+    return rows, cols
 
 
 def _number(reader: _SheetReader, ref: str, value, label: str) -> float | None:
@@ -225,7 +280,7 @@ def _read_indicators(raw: RawDomain, reader: _SheetReader, catalogue: Catalogue)
     records = []
     for r in range(C.FIRST_ROW, ws.max_row + 1):
         refs = {c.key: f"{c.letter}{r}" for c in C.COLUMNS}
-        values = {k: reader.value(ref) for k, ref in refs.items()}
+        values = {k: reader.value(ref, numeric=k in NUMERIC_KEYS) for k, ref in refs.items()}
         if all(_text(v) == "" for v in values.values()):
             continue  # blank row
         code = _text(values["code"]).upper()
@@ -278,6 +333,24 @@ def _read_indicators(raw: RawDomain, reader: _SheetReader, catalogue: Catalogue)
             }
         )
     raw.indicators = pd.DataFrame.from_records(records, columns=INDICATOR_COLUMNS)
+    _hidden_warnings(reader, [rec["row"] for rec in records], [c.letter for c in C.COLUMNS])
+
+
+def _hidden_warnings(reader: _SheetReader, rows: list[int], letters: list[str]) -> None:
+    """Figures in a hidden row or column are read, but the analyst may not know they are there."""
+    hidden_rows, hidden_cols = hidden_rows_and_columns(reader.ws)
+    for r in sorted(set(rows) & hidden_rows):
+        reader.problem(
+            f"A{r}", f"dòng {r} đang bị ẩn nhưng có số liệu: số liệu vẫn được đọc; hãy bỏ ẩn để kiểm tra",
+            "hidden_row", Severity.WARNING,
+        )  # fmt: skip
+    for letter in sorted(set(letters) & hidden_cols):
+        if any(_text(reader.ws[f"{letter}{r}"].value) for r in rows):
+            reader.problem(
+                f"{letter}{C.HEADER_ROW}",
+                f"cột {letter} đang bị ẩn nhưng có số liệu: số liệu vẫn được đọc; hãy bỏ ẩn để kiểm tra",
+                "hidden_column", Severity.WARNING,
+            )  # fmt: skip
 
 
 def _read_areas(raw: RawDomain, reader: _SheetReader, params: YearParams) -> None:
@@ -313,7 +386,7 @@ def _read_areas(raw: RawDomain, reader: _SheetReader, params: YearParams) -> Non
     records = []
     for r in range(C.AREA_FIRST_ROW, ws.max_row + 1):
         code = _text(reader.value(f"A{r}")).upper()
-        cells = {c: reader.value(f"{get_column_letter(c)}{r}") for c in area_cols}
+        cells = {c: reader.value(f"{get_column_letter(c)}{r}", numeric=True) for c in area_cols}
         if all(_text(v) == "" for v in cells.values()):
             continue  # no district figure on this row (the template lists every indicator): nothing to read
         if not CODE_RE.match(code):

@@ -7,6 +7,7 @@ reason, so the validator can name the cell.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ def parse_number(value) -> float | None:
         return None
     if isinstance(value, bool):
         raise NumberError(f"{_quoted(value)} không phải là số")
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        raise NumberError(f"ô chứa ngày/giờ {_quoted(value)}, không phải là số")
     if isinstance(value, int | float | Decimal):
         return _finite(float(value), value)
     text = _SPACES.sub("", str(value))
@@ -52,10 +55,23 @@ def parse_number(value) -> float | None:
         raise NumberError(f"{_quoted(value)} không phải là số{hint}") from None
 
 
+MAX_ABS = 1e15  # a province's largest figure (money in đồng) is ~1e13: beyond this it is a typing slip
+
+
 def _finite(number: float, value) -> float:
-    """``NaN`` and ``inf`` parse as decimals but are never a figure."""
+    """``NaN`` and ``inf`` parse as decimals but are never a figure; nor is a number beyond ``MAX_ABS``."""
     if not math.isfinite(number):
         raise NumberError(f"{_quoted(value)} không phải là số")
+    if abs(number) > MAX_ABS:
+        raise NumberError(f"{_quoted(value)} quá lớn (vượt 10^15): hãy kiểm tra lại số đã nhập")
+    return number
+
+
+def _bound(value, text: str | None, sign: str) -> float:
+    """The number of a bound ('≥ 0,4'): it must be there."""
+    number = parse_number(text) if text is not None else None
+    if number is None:
+        raise NumberError(f'{_quoted(value)} thiếu số sau "{sign}" (ví dụ "{sign} 0,4")')
     return number
 
 
@@ -95,6 +111,7 @@ class Target:
 
 _AT_LEAST = re.compile(r"^(?:≥|>=|>|từ|tối thiểu|ít nhất)\s*(?P<n>.+?)\s*(?:trở lên)?$", re.IGNORECASE)
 _BELOW = re.compile(r"^(?:<|≤|<=|dưới|tối đa|không quá)\s*(?:mức)?\s*(?P<n>.+)$", re.IGNORECASE)
+_BOUND_ONLY = re.compile(r"^(?:≥|>=|>|<|≤|<=|từ|tối thiểu|ít nhất|dưới|tối đa|không quá)$", re.IGNORECASE)
 _RANGE = re.compile(r"^(?P<a>[\d.,]+)\s*%?\s*(?:-|–|—|đến)\s*(?P<b>[\d.,]+)\s*%?$", re.IGNORECASE)
 
 
@@ -114,9 +131,11 @@ def parse_target(value, default_kind: TargetKind) -> Target | None:
                 raise NumberError(f'{_quoted(value)} không phải là khoảng hợp lệ (ví dụ "1,0–1,5")')
             return Target(TargetKind.RANGE, low, high)
         if m := _AT_LEAST.match(text):
-            return Target(TargetKind.AT_LEAST, parse_number(m["n"]), None)
+            return Target(TargetKind.AT_LEAST, _bound(value, m["n"], "≥"), None)
         if m := _BELOW.match(text):
-            return Target(TargetKind.BELOW, None, parse_number(m["n"]))
+            return Target(TargetKind.BELOW, None, _bound(value, m["n"], "dưới"))
+        if _BOUND_ONLY.match(text):
+            raise NumberError(f'{_quoted(value)} thiếu số (ví dụ "≥ 0,4" hoặc "dưới 2,3")')
         number = parse_number(text)
         if number is None:
             return None

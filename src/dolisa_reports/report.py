@@ -498,6 +498,17 @@ def sources(ctx: ReportContext) -> HTML:
         + "; tỷ lệ và so sánh được tính tự động từ số liệu gốc."
     )
     parts = [f"<p>{_esc(head)}</p>"]
+    doubtful = [p for p in ctx.warnings if p.kind == "implausible"]
+    if doubtful:
+        parts.append(
+            render(
+                "notice.html.j2",
+                kind="info",
+                title="Số liệu cần kiểm tra lại (cảnh báo khi kiểm tra số liệu, không phải lỗi):",
+                items=[str(p) for p in doubtful],
+                text="",
+            )
+        )
     parts.append(
         render(
             "list_table.html.j2",

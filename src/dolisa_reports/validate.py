@@ -283,6 +283,90 @@ def _area_problems(raw: RawDomain, catalogue: Catalogue) -> list[Problem]:
     return out
 
 
+PLAUSIBLE_FACTOR = 10  # a figure 10 times larger or smaller than last year's is worth a second look
+_CHECKED = {
+    "actual": "actual",
+    "plan_value": "plan",
+    "target_low": "target_next",
+    "target_high": "target_next",
+}
+
+
+def _plausibility_problems(
+    raw: RawDomain, catalogue: Catalogue, previous: pd.DataFrame | None, prev_year: int | None
+) -> list[Problem]:
+    """Warnings, not errors: figures that are possible but unlikely (the checks a data pipeline runs on each
+    new data version): a percentage outside 0–100, a part larger than its total, a figure ten times larger
+    or smaller than the comparison year's."""
+    out = []
+    df = raw.indicators.drop_duplicates("code").set_index("code")
+
+    def warn(key: str, row, message: str) -> None:
+        out.append(
+            Problem(
+                raw.display, C.SHEET_INDICATORS, _cell(key, row), message, Severity.WARNING, "implausible"
+            )
+        )
+
+    for code in df.index:
+        ind = catalogue.get(code)
+        if ind is None:
+            continue
+        rec = df.loc[code]
+        d = ind.value_decimals
+        if ind.unit == "%":
+            for col, key in _CHECKED.items():
+                v = rec[col]
+                if pd.notna(v) and not 0 <= float(v) <= 100:
+                    warn(
+                        key,
+                        rec["row"],
+                        f"'{code}' là tỷ lệ (%) nhưng có giá trị {fmt_number(v, 3)}: ngoài khoảng 0–100",
+                    )
+        total = rec["actual"]
+        for part in ind.sum_of if ind.unit != "%" else ():
+            if part in df.index and pd.notna(total) and pd.notna(df.at[part, "actual"]):
+                pv = float(df.at[part, "actual"])
+                if pv > float(total) + 1e-9:
+                    warn(
+                        "actual",
+                        df.at[part, "row"],
+                        f"'{part}' = {fmt_number(pv, d)} lớn hơn tổng '{code}' = {fmt_number(total, d)}",
+                    )
+        if previous is not None and code in previous.index and pd.notna(rec["actual"]):
+            pv, cv = previous.at[code, "actual"], float(rec["actual"])
+            if pd.notna(pv) and float(pv) != 0 and cv != 0:
+                ratio = cv / float(pv)
+                if ratio >= PLAUSIBLE_FACTOR or ratio <= 1 / PLAUSIBLE_FACTOR:
+                    how = (
+                        f"gấp {fmt_number(ratio, 1)} lần"
+                        if ratio > 1
+                        else f"chỉ bằng {fmt_number(ratio * 100, 1)}%"
+                    )
+                    warn(
+                        "actual",
+                        rec["row"],
+                        f"'{code}' = {fmt_number(cv, d)} {how} năm {prev_year} ({fmt_number(pv, d)}): "
+                        "kiểm tra lại (nhầm đơn vị, thừa hay thiếu chữ số 0?)",
+                    )
+    return out
+
+
+def _previous_figures(
+    year: int, domain: str, layout: Layout, params: YearParams
+) -> tuple[pd.DataFrame | None, int]:
+    """The comparison year's validated figures (its dataset, validated before this year), or None."""
+    from . import dataset
+
+    prev = params.comparison_year
+    if prev == year:
+        return None, prev
+    try:
+        return dataset.load(prev, domain, layout).indicators.drop_duplicates("code").set_index("code"), prev
+    except (dataset.DatasetError, OSError, ValueError):
+        return None, prev
+
+
 def validate_domain(
     year: int, domain: str, layout: Layout | None = None, params: YearParams | None = None
 ) -> DomainResult:
@@ -299,6 +383,9 @@ def validate_domain(
             result.problems += _catalogue_problems(raw, catalogue)
             result.problems += _sum_problems(raw, catalogue)
             result.problems += _area_problems(raw, catalogue)
+            if not errors(result.problems):
+                previous, prev_year = _previous_figures(year, domain, layout, params)
+                result.problems += _plausibility_problems(raw, catalogue, previous, prev_year)
     except Exception:  # a fault in one workbook's checks fails that workbook, never the whole year
         import logging
 

@@ -21,7 +21,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, as_completed, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -396,24 +396,24 @@ class _Run:
         """Validate every workbook a report of this build reads whose inputs changed (or whose dataset is
         missing), one job per year, before any notebook; return the executor (made only when needed)."""
         vtasks = validation_plan(self.layout, self.years, self.domains)
-        stale: dict[int, list] = {}
-        inputs: dict[str, dict[str, str]] = {}
+        by_year: dict[int, list] = {}
         for vt in vtasks:
-            inputs[vt.key] = self.hasher.digests(vt.dependencies(self.layout))
-            decision = self.manifest.decide(
-                vt.key, inputs[vt.key], vt.outputs(self.layout), {}, self.options.force
-            )
-            if decision.stale:
-                stale.setdefault(vt.year, []).append(vt)
-        if not stale:
-            return executor
-        executor = executor or make_executor(self.options.executor, self.options.jobs, **self._worker_init())
-        futures = {
-            executor.submit(check_year, self.layout, year, [vt.domain for vt in items]): year
-            for year, items in stale.items()
-        }
-        for fut in as_completed(futures):
-            year = futures[fut]
+            by_year.setdefault(vt.year, []).append(vt)
+        # year by year, oldest first: a year's plausibility check reads the comparison year's dataset
+        for year, items in sorted(by_year.items()):
+            inputs = {vt.key: self.hasher.digests(vt.dependencies(self.layout)) for vt in items}
+            stale = [
+                vt
+                for vt in items
+                if self.manifest.decide(
+                    vt.key, inputs[vt.key], vt.outputs(self.layout), {}, self.options.force
+                ).stale
+            ]
+            if not stale:
+                continue
+            if executor is None:
+                executor = make_executor(self.options.executor, self.options.jobs, **self._worker_init())
+            fut = executor.submit(check_year, self.layout, year, [vt.domain for vt in stale])
             try:
                 check: YearCheck = fut.result()
             except Exception as exc:  # a validation crash fails that year's reports, not the build
@@ -428,7 +428,8 @@ class _Run:
             )
             for line in check.lines:
                 self.reporter.say("  " + line)
-            for vt in stale[year]:
+            self.hasher.forget_prefix(self.layout.processed_year(year))  # rewritten: hash again
+            for vt in stale:
                 self.manifest.record(vt.key, inputs[vt.key], vt.outputs(self.layout), {}, built_at=self.when)
         self.manifest.save()
         return executor

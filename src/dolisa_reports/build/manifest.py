@@ -92,6 +92,13 @@ class Hasher:
             self._memo[dep] = value
         return value
 
+    def forget_prefix(self, folder: Path) -> None:
+        """Files under ``folder`` were rewritten during the build (the validated datasets): hash them again."""
+        prefix = "file:" + folder.relative_to(self.layout.root).as_posix() + "/"
+        with self._lock:
+            for dep in [d for d in self._memo if d.startswith(prefix)]:
+                del self._memo[dep]
+
     def digests(self, deps: list[str], upstream: dict[str, str] | None = None) -> dict[str, str]:
         return {d: self.digest(d, upstream) for d in deps}
 

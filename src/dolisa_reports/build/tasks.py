@@ -158,6 +158,9 @@ class ValidateTask:
             layout.narrative(self.year, self.domain),  # checked for its encoding
             layout.catalogue,
         ]
+        prev = comparison_year(layout, self.year)
+        if prev != self.year:  # the plausibility check compares with last year's validated figures
+            paths += dataset_files(layout, prev, self.domain)
         return [PACKAGE_DEP, *(file_dep(layout, p) for p in paths)]
 
     def outputs(self, layout: Layout) -> dict[str, Path]:
