@@ -39,9 +39,9 @@ validate: $(STAMP) ## Check every workbook in data/raw/ and write data/processed
 test: $(STAMP) ## Run the whole test suite (unit, notebooks, backtests)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-browser-deps: ## Install Debian's chromium for the browser test (as root; otherwise say why it is skipped)
-	@if [ -x "$(CHROMIUM)" ] || command -v chromium >/dev/null 2>&1; then \
-	  echo "Chromium: $$(command -v chromium || echo $(CHROMIUM)) (đã cài)"; \
+browser-deps: ## Install Debian's chromium (browser test) and strace (data-flow test) (as root; otherwise say why it is skipped)
+	@if { [ -x "$(CHROMIUM)" ] || command -v chromium >/dev/null 2>&1; } && command -v strace >/dev/null 2>&1; then \
+	  echo "Chromium: $$(command -v chromium || echo $(CHROMIUM)) (đã cài); strace (đã cài)"; \
 	elif [ "$$(id -u)" != 0 ]; then \
 	  echo "Chưa có chromium và không chạy với quyền root: phép thử trình duyệt sẽ được bỏ qua" \
 	       "(cài bằng: sudo apt-get install chromium)."; \
@@ -49,10 +49,10 @@ browser-deps: ## Install Debian's chromium for the browser test (as root; otherw
 	  echo "Chưa có chromium và máy không có apt-get: phép thử trình duyệt sẽ được bỏ qua" \
 	       "(hoặc đặt DOLISA_CHROMIUM=/đường/dẫn/chromium)."; \
 	else \
-	  echo "Cài chromium (apt-get)…"; \
+	  echo "Cài chromium, strace (apt-get)…"; \
 	  if DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
 	     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	          chromium fonts-liberation2 >/dev/null; then \
+	          chromium fonts-liberation2 strace >/dev/null; then \
 	    echo "Chromium: $$(command -v chromium) ($$(chromium --version 2>/dev/null | head -n1))"; \
 	  else \
 	    echo "Không cài được chromium: phép thử trình duyệt sẽ được bỏ qua."; \
