@@ -33,7 +33,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import vnformat as vn
 from .atomic import atomic_write_bytes
-from .summary import COUNT_HEADERS, SummaryContext, counts_rows, verdict_label
+from .rows import verdict_label
+from .summary import COUNT_HEADERS, SummaryContext, counts_rows
 
 FORMULA_START = ("=", "+", "-", "@")
 NATURE_LABEL = {"official": "Chính thức", "estimate": "Ước tính", "illustrative": "Minh họa"}

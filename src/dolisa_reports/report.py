@@ -13,7 +13,7 @@ from IPython.display import HTML
 
 from . import charts, dataset
 from . import vnformat as vn
-from .analysis import VERDICT_LABEL, Row, Verdict, compute_rows, counts, shortfalls
+from .analysis import Row, Verdict, compute_rows, counts, shortfalls
 from .catalogue import Catalogue, load_catalogue
 from .dataset import Dataset
 from .narrative import Narrative, load_narrative
@@ -21,6 +21,7 @@ from .params import Area, YearParams, load_params
 from .paths import Layout
 from .problems import Problem, UserError
 from .render import figure, render, signature
+from .rows import record, table_view
 
 
 class ReportDataError(UserError):
@@ -271,36 +272,11 @@ def illustrative_notice(ctx: ReportContext) -> HTML:
     return HTML("\n".join(blocks))
 
 
-def _row_view(ctx: ReportContext, r: Row) -> dict:
-    ind = r.indicator
-    d = ind.value_decimals
-    return {
-        "tt": r.tt,
-        "code": r.code,
-        "name": ind.name_vi,
-        "unit": ind.unit,
-        "plan": r.plan.text(d) if r.plan else vn.MISSING,
-        "actual": vn.number(r.actual, d),
-        "ratio": vn.percent(r.ratio, ind.ratio_decimals),
-        "previous": vn.number(r.previous, d),
-        "yoy": vn.percent(r.yoy, 1),
-        "target_next": r.target_next.text(d) if r.target_next else vn.MISSING,
-        "verdict": VERDICT_LABEL[r.verdict] if r.verdict else vn.MISSING,
-        "verdict_class": {
-            Verdict.EXCEEDED: "exceeded",
-            Verdict.ACHIEVED: "achieved",
-            Verdict.NOT_ACHIEVED: "not-achieved",
-        }.get(r.verdict, "none"),
-        "illustrative": r.illustrative,
-        "previous_illustrative": r.previous_illustrative,
-    }
-
-
 def indicator_table(ctx: ReportContext) -> HTML:
     """TT, chỉ tiêu, ĐVT, KH, TH, % TH/KH, TH năm trước, % so với cùng kỳ, KH năm sau, đánh giá."""
     if not ctx.rows:
         return HTML('<p class="placeholder">Chưa có số liệu chỉ tiêu.</p>')
-    views = [_row_view(ctx, r) for r in ctx.rows]
+    views = [table_view(record(r)) for r in ctx.rows]
     return HTML(
         render(
             "indicator_table.html.j2",

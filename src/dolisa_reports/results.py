@@ -10,51 +10,13 @@ files; it never recomputes or re-reads the workbooks.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
-from . import vnformat as vn
-from .analysis import Row, counts, shortfalls
+from .analysis import counts, shortfalls
+from .rows import record
 
 MIME = "application/vnd.dolisa.results+json"
 SCHEMA_VERSION = 1
-
-
-def _num(v):
-    if v is None:
-        return None
-    v = float(v)
-    return None if math.isnan(v) else v
-
-
-def _row(r: Row) -> dict:
-    ind = r.indicator
-    d = ind.value_decimals
-    return {
-        "tt": r.tt,
-        "code": r.code,
-        "name": ind.name_vi,
-        "unit": ind.unit,
-        "direction": ind.direction.value,
-        "key": ind.key,
-        "value_decimals": d,
-        "ratio_decimals": ind.ratio_decimals,
-        "plan": r.plan.as_record() if r.plan else None,
-        "plan_text": r.plan.text(d) if r.plan else None,
-        "actual": _num(r.actual),
-        "actual_text": vn.number(r.actual, d) if r.actual is not None else None,
-        "previous": _num(r.previous),
-        "ratio": _num(r.ratio),
-        "ratio_text": vn.percent(r.ratio, ind.ratio_decimals) if r.ratio is not None else None,
-        "yoy": _num(r.yoy),
-        "yoy_text": vn.percent(r.yoy, 1) if r.yoy is not None else None,
-        "verdict": r.verdict.value if r.verdict else None,
-        "target_next": r.target_next.as_record() if r.target_next else None,
-        "target_next_text": r.target_next.text(d) if r.target_next else None,
-        "nature": r.nature,
-        "previous_nature": r.previous_nature,
-        "note": r.note,
-    }
 
 
 def payload(ctx) -> dict:
@@ -68,7 +30,7 @@ def payload(ctx) -> dict:
         "domain": ctx.domain,
         "area": ctx.area.code if ctx.area else None,
         "title": ctx.title,
-        "rows": [_row(r) for r in ctx.rows],
+        "rows": [record(r) for r in ctx.rows],
         "counts": {v.value: n for v, n in c.items()},
         "shortfalls": [r.code for r in shortfalls(ctx.rows)],
         "illustrative": any(r.illustrative or r.previous_illustrative for r in ctx.rows),

@@ -14,19 +14,13 @@ from IPython.display import HTML
 
 from . import DOMAINS
 from . import vnformat as vn
-from .analysis import VERDICT_LABEL, Verdict
+from .analysis import Verdict
 from .params import YearParams, load_params
 from .paths import Layout
 from .problems import UserError
 from .render import render, signature
 from .results import SCHEMA_VERSION, load_year, path_for
-
-VERDICT_CLASS = {
-    Verdict.EXCEEDED: "exceeded",
-    Verdict.ACHIEVED: "achieved",
-    Verdict.NOT_ACHIEVED: "not-achieved",
-}
-ILLUSTRATIVE = "illustrative"
+from .rows import ILLUSTRATIVE, table_view, text
 
 
 class SummaryDataError(UserError):
@@ -104,23 +98,6 @@ def load(year: int, layout: Layout | None = None) -> SummaryContext:
 
 
 # -- shared views (HTML and Excel) -------------------------------------------------------------
-
-
-def verdict_of(row: dict) -> Verdict | None:
-    return Verdict(row["verdict"]) if row.get("verdict") else None
-
-
-def verdict_label(row: dict) -> str:
-    v = verdict_of(row)
-    return VERDICT_LABEL[v] if v else vn.MISSING
-
-
-def previous_text(row: dict) -> str:
-    return vn.number(row.get("previous"), row.get("value_decimals", 0))
-
-
-def text(value: str | None) -> str:
-    return value if value else vn.MISSING
 
 
 def counts_rows(ctx: SummaryContext) -> list[list]:
@@ -217,25 +194,7 @@ def key_indicator_table(ctx: SummaryContext) -> HTML:
         rows = []
         for r in ctx.key_rows(d):
             n += 1
-            v = verdict_of(r)
-            rows.append(
-                {
-                    "tt": n,
-                    "code": r["code"],
-                    "name": r["name"],
-                    "unit": r["unit"],
-                    "plan": text(r.get("plan_text")),
-                    "actual": text(r.get("actual_text")),
-                    "ratio": text(r.get("ratio_text")),
-                    "previous": previous_text(r),
-                    "yoy": text(r.get("yoy_text")),
-                    "target_next": text(r.get("target_next_text")),
-                    "verdict": verdict_label(r),
-                    "verdict_class": VERDICT_CLASS.get(v, "none") if v else "none",
-                    "illustrative": r.get("nature") == ILLUSTRATIVE,
-                    "previous_illustrative": r.get("previous_nature") == ILLUSTRATIVE,
-                }
-            )
+            rows.append(table_view(r, tt=n))
         groups.append({"number": _roman(i), "domain": d, "title": ctx.title(d), "rows": rows})
     any_illus = any(r["illustrative"] or r["previous_illustrative"] for g in groups for r in g["rows"])
     return HTML(
