@@ -260,7 +260,7 @@ def test_hostile_notes_and_narrative_render_as_text(project, monkeypatch):
 
 def _code_lines(domain: str) -> list[str]:
     nb = json.loads(
-        (Path(__file__).resolve().parents[1] / "notebooks" / f"{domain}.ipynb").read_text("utf-8")
+        (Path(__file__).resolve().parents[2] / "notebooks" / f"{domain}.ipynb").read_text("utf-8")
     )
     lines = []
     for cell in nb["cells"]:

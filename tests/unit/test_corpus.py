@@ -25,7 +25,7 @@ from dolisa_reports import DOMAINS
 from dolisa_reports.paths import Layout
 
 _spec = importlib.util.spec_from_file_location(
-    "make_corpus", Path(__file__).parent / "corpus" / "make_corpus.py"
+    "make_corpus", Path(__file__).resolve().parents[1] / "corpus" / "make_corpus.py"
 )
 make_corpus = importlib.util.module_from_spec(_spec)
 sys.modules["make_corpus"] = make_corpus
