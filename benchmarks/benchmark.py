@@ -45,7 +45,7 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO / "src"))
 
 from dolisa_reports import DOMAINS  # noqa: E402
-from dolisa_reports import contract as C  # noqa: E402
+from dolisa_reports.inputs import contract as C  # noqa: E402
 
 SAMPLE_YEARS = (2020, 2021)
 BASE_YEAR = 2021  # generated years copy this one

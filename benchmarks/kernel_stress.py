@@ -57,7 +57,7 @@ def run_default(src: Path, dst: Path) -> None:
 
 
 def run_project(src: Path, dst: Path) -> None:
-    from dolisa_reports.build.execute import run_notebook
+    from dolisa_reports.pipeline.execute import run_notebook
 
     run_notebook(src, dst, {"n": 2}, cwd=src.parent, label=dst.stem)
 

@@ -20,12 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from dolisa_reports import DOMAINS  # noqa: E402
-from dolisa_reports import contract as C  # noqa: E402
 from dolisa_reports.atomic import atomic_write_bytes  # noqa: E402
-from dolisa_reports.catalogue import load_catalogue  # noqa: E402
-from dolisa_reports.params import load_params  # noqa: E402
+from dolisa_reports.inputs import contract as C  # noqa: E402
+from dolisa_reports.inputs.catalogue import load_catalogue  # noqa: E402
+from dolisa_reports.inputs.params import load_params  # noqa: E402
+from dolisa_reports.inputs.template import build_workbook, workbook_bytes  # noqa: E402
 from dolisa_reports.paths import Layout  # noqa: E402
-from dolisa_reports.template import build_workbook, workbook_bytes  # noqa: E402
 
 SOURCE_NOTE_2021 = "Báo cáo kết quả thực hiện Nghị quyết Hội nghị CCVCNLĐ năm 2021 của Sở LĐTBXH"
 NOTES_2021 = {

@@ -39,8 +39,8 @@ def _console_utf8() -> None:
 
 
 def cmd_validate(args) -> int:
-    from .build.guard import GuardError, years_to_build
-    from .validate import validate_year
+    from .inputs.validate import validate_year
+    from .pipeline.guard import GuardError, years_to_build
 
     layout = Layout.default()
     try:
@@ -79,7 +79,7 @@ def _cell_key(cell: str | None):
 
 
 def cmd_template(args) -> int:
-    from .template import write_templates
+    from .inputs.template import write_templates
 
     layout = Layout.default()
     status = 0
@@ -97,7 +97,7 @@ def cmd_template(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from .build.engine import BuildOptions, run_build
+    from .pipeline.engine import BuildOptions, run_build
 
     if args.scheduler and args.executor == "local":
         print("[LỖI] --scheduler chỉ dùng với --executor dask", flush=True)
@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .clock import sanitise_environment
+    from .pipeline.clock import sanitise_environment
 
     _console_utf8()
     warning = sanitise_environment()  # before any command can hand it on to a kernel or a tool

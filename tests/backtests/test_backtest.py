@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 from conftest import DATA, REPO, copy_project
 
-from dolisa_reports.analysis import ratio_pct
-from dolisa_reports.catalogue import TargetKind, load_catalogue
-from dolisa_reports.numbers import Target
+from dolisa_reports.figures.analysis import ratio_pct
+from dolisa_reports.inputs.catalogue import TargetKind, load_catalogue
+from dolisa_reports.inputs.numbers import Target
+from dolisa_reports.inputs.validate import validate_year
 from dolisa_reports.paths import Layout
-from dolisa_reports.validate import validate_year
-from dolisa_reports.vnformat import percent
+from dolisa_reports.presentation.vnformat import percent
 
 REFERENCE = DATA / "reference_indicators_2021.csv"
 

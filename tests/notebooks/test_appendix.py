@@ -15,9 +15,11 @@ import openpyxl
 import pytest
 from test_summary import YEAR, write_fake_year
 
-from dolisa_reports import DOMAINS, appendix, results, summary
-from dolisa_reports.clock import VN_TZ
+from dolisa_reports import DOMAINS
+from dolisa_reports.figures import results
 from dolisa_reports.paths import Layout
+from dolisa_reports.pipeline.clock import VN_TZ
+from dolisa_reports.presentation import appendix, summary
 
 WHEN = dt.datetime(2021, 12, 10, 8, 5, tzinfo=VN_TZ)
 FORMULA_LIKE = ['=HYPERLINK("http://example.org","bấm")', "+84 234 3822", "-5 so với kế hoạch", "@SUM(A1)"]
@@ -224,9 +226,9 @@ def test_built_appendix_shows_what_the_reports_print(built_2021):
 @pytest.mark.slow
 def test_formula_like_text_from_results_stays_text(built_2021, tmp_path):
     """Notes and names come from workbooks through the results files: the appendix keeps them as text."""
-    from dolisa_reports.build.tasks import SummaryTask
-    from dolisa_reports.build.yearend import write_appendix
-    from dolisa_reports.provenance import ReportProvenance, collect
+    from dolisa_reports.pipeline.provenance import ReportProvenance, collect
+    from dolisa_reports.pipeline.tasks import SummaryTask
+    from dolisa_reports.pipeline.yearend import write_appendix
 
     layout = Layout(built_2021.root, tmp_path / "outputs")
     shutil.copytree(built_2021.out_year(YEAR) / "results", layout.out_year(YEAR) / "results")

@@ -20,9 +20,9 @@ import openpyxl
 import pytest
 from conftest import REPO, run_build
 
-from dolisa_reports import dataset
+from dolisa_reports.inputs import dataset
+from dolisa_reports.inputs.validate import validate_year
 from dolisa_reports.paths import Layout
-from dolisa_reports.validate import validate_year
 
 
 def test_the_dataset_round_trips_with_its_types(project):
@@ -52,7 +52,7 @@ def test_a_workbook_with_errors_leaves_no_figures_to_print(project):
 
 @pytest.mark.slow
 def test_a_kernel_imports_neither_openpyxl_nor_pandera(project, tmp_path):
-    from dolisa_reports.build.execute import run_notebook
+    from dolisa_reports.pipeline.execute import run_notebook
 
     validate_year(2020, project)
     validate_year(2021, project)
@@ -117,7 +117,17 @@ def _workbook_openers(trace: Path) -> tuple[dict[str, set[int]], set[int]]:
 def test_only_the_build_process_opens_workbooks(project, tmp_path, args):
     trace = tmp_path / "trace.txt"
     done = subprocess.run(
-        ["strace", "-f", "-e", "trace=openat,execve", "-o", str(trace), sys.executable, str(REPO / "run_all.py"), *args],
+        [
+            "strace",
+            "-f",
+            "-e",
+            "trace=openat,execve",
+            "-o",
+            str(trace),
+            sys.executable,
+            str(REPO / "run_all.py"),
+            *args,
+        ],
         cwd=project.root,
         env={**__import__("os").environ, "DOLISA_ROOT": str(project.root)},
         capture_output=True,

@@ -142,7 +142,7 @@ def test_two_builds_give_identical_pdfs_without_harfbuzz_subset(project, tmp_pat
 
 def test_the_pdf_engine_is_given_the_build_time(monkeypatch, tmp_path):
     """fontTools reads SOURCE_DATE_EPOCH: it is set to the build time while the PDF is made, then restored."""
-    from dolisa_reports.build import pdf as pdfmod
+    from dolisa_reports.pipeline import pdf as pdfmod
 
     seen = {}
 
@@ -189,8 +189,8 @@ def test_a_chart_sheet_in_place_of_the_data_sheet_fails_that_file_only(project, 
 
 
 def test_any_exception_while_reading_a_workbook_is_an_error_for_that_file(project, monkeypatch):
-    from dolisa_reports import ingest
-    from dolisa_reports.validate import validate_year
+    from dolisa_reports.inputs import ingest
+    from dolisa_reports.inputs.validate import validate_year
 
     real = ingest._read_indicators
 
@@ -225,7 +225,7 @@ def test_a_chart_sheet_workbook_does_not_stop_the_other_reports(project):
 
 @pytest.mark.parametrize("value", ["", "   ", "abc", "1.5", "-5", "99999999999999999", "١٢٣"])
 def test_an_unusable_source_date_epoch_is_removed_with_one_warning(value):
-    from dolisa_reports.clock import resolve, sanitise_environment
+    from dolisa_reports.pipeline.clock import resolve, sanitise_environment
 
     env = {"SOURCE_DATE_EPOCH": value, "PATH": "/bin"}
     warning = sanitise_environment(env)
@@ -236,7 +236,7 @@ def test_an_unusable_source_date_epoch_is_removed_with_one_warning(value):
 
 
 def test_a_usable_source_date_epoch_is_kept():
-    from dolisa_reports.clock import sanitise_environment
+    from dolisa_reports.pipeline.clock import sanitise_environment
 
     env = {"SOURCE_DATE_EPOCH": " 1640131200 "}
     assert sanitise_environment(env) is None
@@ -281,7 +281,7 @@ def test_params_in_a_legacy_encoding_is_one_vietnamese_message(project):
 
 
 def test_params_with_a_bom_and_windows_line_ends_is_read(project):
-    from dolisa_reports.params import load_params
+    from dolisa_reports.inputs.params import load_params
 
     path = project.params_file(2021)
     text = path.read_text(encoding="utf-8")
@@ -291,7 +291,7 @@ def test_params_with_a_bom_and_windows_line_ends_is_read(project):
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-8-sig"])
 def test_a_narrative_in_unicode_is_read(project, encoding):
-    from dolisa_reports.narrative import load_narrative
+    from dolisa_reports.inputs.narrative import load_narrative
 
     path = project.narrative(2021, "labour")
     original = load_narrative(path)
@@ -320,7 +320,7 @@ def catalogue_as_excel_saves_it(text: str) -> str:
 
 
 def test_a_catalogue_saved_by_excel_reads_the_same(project):
-    from dolisa_reports.catalogue import load_catalogue
+    from dolisa_reports.inputs.catalogue import load_catalogue
 
     original = list(load_catalogue(project))
     path = project.catalogue
@@ -360,7 +360,7 @@ def test_a_broken_catalogue_is_one_message_naming_the_line(project, mangle, mess
 
 
 def test_text_decoding_is_unambiguous_or_refused():
-    from dolisa_reports.textio import decode
+    from dolisa_reports.inputs.textio import decode
 
     text = "Sở Lao động – Thương binh và Xã hội\n"
     assert decode(text.encode("utf-8")) == text
@@ -510,7 +510,7 @@ def test_a_read_only_outputs_folder_is_one_message(built, tmp_path):
 def test_a_disk_that_fills_during_the_build_is_one_message(project, monkeypatch, capsys):
     import errno
 
-    from dolisa_reports.build import index_page
+    from dolisa_reports.pipeline import index_page
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -546,7 +546,7 @@ def test_a_failed_atomic_write_leaves_no_temporary_file(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX process ids")
 def test_socket_folders_of_a_killed_build_are_reclaimed(tmp_path):
-    from dolisa_reports.build import sockets
+    from dolisa_reports.pipeline import sockets
 
     dead = subprocess.Popen([PYTHON, "-c", "pass"])
     dead.wait()
@@ -577,7 +577,7 @@ def _areas_params(project: Layout, items: list[tuple[str, str]]) -> None:
 
 
 def test_area_folders_are_unique_and_stable(project):
-    from dolisa_reports.params import load_params
+    from dolisa_reports.inputs.params import load_params
 
     _areas_params(project, [("PHU_LOC", "Huyện Phú Lộc"), ("PHU_LOC_2", "Huyện Phù Lộc"), ("KH", "ཀཁག")])
     params = load_params(2021, project)
@@ -587,7 +587,7 @@ def test_area_folders_are_unique_and_stable(project):
 
 
 def test_two_areas_with_the_same_name_are_a_params_error_naming_both(project):
-    from dolisa_reports.params import ParamsError, load_params
+    from dolisa_reports.inputs.params import ParamsError, load_params
 
     _areas_params(project, [("A1", "Huyện Phú Lộc"), ("A2", "huyện  phú lộc")])
     with pytest.raises(ParamsError) as info:
@@ -633,7 +633,7 @@ def test_a_folder_with_only_an_excel_lock_file_is_not_a_year_with_data(project):
     ],
 )
 def test_only_absolute_web_and_mail_links_survive(link):
-    from dolisa_reports.narrative import render_markdown
+    from dolisa_reports.inputs.narrative import render_markdown
 
     html = render_markdown(f"[tài liệu]({link}) và <{link}>")
     assert "href" not in html, html
@@ -641,7 +641,7 @@ def test_only_absolute_web_and_mail_links_survive(link):
 
 
 def test_web_and_mail_links_are_kept():
-    from dolisa_reports.narrative import render_markdown
+    from dolisa_reports.inputs.narrative import render_markdown
 
     html = render_markdown("[Cổng](https://molisa.gov.vn/a?b=1) [thư](mailto:vp@example.vn)")
     assert 'href="https://molisa.gov.vn/a?b=1"' in html and 'href="mailto:vp@example.vn"' in html
@@ -717,7 +717,7 @@ def test_outputs_pointing_at_a_file_is_a_message(project):
     ],
 )
 def test_appendix_sheet_names_are_what_excel_allows(title, expected):
-    from dolisa_reports.appendix import SHEET_NAME_MAX, sheet_name
+    from dolisa_reports.presentation.appendix import SHEET_NAME_MAX, sheet_name
 
     name = sheet_name(title, set())
     assert name == " ".join(expected.split())
@@ -726,7 +726,7 @@ def test_appendix_sheet_names_are_what_excel_allows(title, expected):
 
 
 def test_a_failing_notebook_names_no_source_or_class(project):
-    from dolisa_reports.build.execute import CellFailure
+    from dolisa_reports.pipeline.execute import CellFailure
 
     program_fault = CellFailure(2, 3, "KeyError", "'LD01'", "ctx = r.load('labour', year)\nx = 1")
     text = program_fault.describe()

@@ -19,11 +19,11 @@ import openpyxl
 import pytest
 from conftest import REPO, copy_project, run_build
 
-from dolisa_reports.build import execute
-from dolisa_reports.build.manifest import ABSENT, Hasher, Manifest
-from dolisa_reports.build.tasks import PACKAGE_DEP, ReportTask, comparison_year, validation_plan
-from dolisa_reports.contract import COLUMN_BY_KEY, FIRST_ROW, SHEET_INDICATORS
+from dolisa_reports.inputs.contract import COLUMN_BY_KEY, FIRST_ROW, SHEET_INDICATORS
 from dolisa_reports.paths import Layout
+from dolisa_reports.pipeline import execute
+from dolisa_reports.pipeline.manifest import ABSENT, Hasher, Manifest
+from dolisa_reports.pipeline.tasks import PACKAGE_DEP, ReportTask, comparison_year, validation_plan
 
 YEARS = "2020,2021"
 DOMAINS = "labour,inspection"

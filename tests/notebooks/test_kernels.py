@@ -12,8 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from dolisa_reports.build import execute
-from dolisa_reports.build.execute import DolisaKernelManager, NotebookFailed, run_notebook
+from dolisa_reports.pipeline import execute
+from dolisa_reports.pipeline.execute import DolisaKernelManager, NotebookFailed, run_notebook
 
 
 def _notebook(folder: Path, *sources: str) -> Path:

@@ -21,7 +21,7 @@ from conftest import run_build
 
 from dolisa_reports import atomic
 from dolisa_reports.atomic import atomic_write_bytes, atomic_write_text
-from dolisa_reports.contract import COLUMN_BY_KEY, FIRST_ROW, SHEET_INDICATORS
+from dolisa_reports.inputs.contract import COLUMN_BY_KEY, FIRST_ROW, SHEET_INDICATORS
 
 # Build times (SOURCE_DATE_EPOCH), in Vietnam's time zone (UTC+7).
 GOOD = (1641776400, "10/01/2022 08:00")

@@ -24,11 +24,11 @@ from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
 from dolisa_reports import DOMAINS
-from dolisa_reports.build import pdf as pdfmod
-from dolisa_reports.build.export import to_html
-from dolisa_reports.build.pdf import PdfError, find_browser, font_face_css, html_to_pdf
 from dolisa_reports.cli import build_parser
 from dolisa_reports.paths import Layout
+from dolisa_reports.pipeline import pdf as pdfmod
+from dolisa_reports.pipeline.export import to_html
+from dolisa_reports.pipeline.pdf import PdfError, find_browser, font_face_css, html_to_pdf
 
 A4 = (595.28, 841.89)
 MM = 72 / 25.4
@@ -164,7 +164,7 @@ def test_long_table_repeats_its_header_and_never_splits_a_row(tmp_path):
 
 
 def test_css_warnings_go_to_the_debug_log_not_the_terminal(tmp_path, caplog, capfd):
-    caplog.set_level(logging.DEBUG, logger="dolisa_reports.build")
+    caplog.set_level(logging.DEBUG, logger="dolisa_reports.pipeline")
     terminal = io.StringIO()  # as if the program had called logging.basicConfig()
     console = logging.StreamHandler(terminal)
     console.setLevel(logging.WARNING)
@@ -174,7 +174,9 @@ def test_css_warnings_go_to_the_debug_log_not_the_terminal(tmp_path, caplog, cap
         html_to_pdf(html, tmp_path / "2021" / "log.pdf", engine="weasyprint")
     finally:
         logging.getLogger().removeHandler(console)
-    ours = [r for r in caplog.records if r.name == "dolisa_reports.build" and "frobnicate" in r.getMessage()]
+    ours = [
+        r for r in caplog.records if r.name == "dolisa_reports.pipeline" and "frobnicate" in r.getMessage()
+    ]
     assert ours and all(r.levelno == logging.DEBUG for r in ours)
     assert "frobnicate" not in terminal.getvalue()
     captured = capfd.readouterr()

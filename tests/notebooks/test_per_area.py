@@ -9,16 +9,16 @@ import openpyxl
 import pytest
 from conftest import run_build
 
-from dolisa_reports.build import execute
-from dolisa_reports.build.areas import AreaLister
-from dolisa_reports.build.index_page import write_index
-from dolisa_reports.build.status import StatusStore
-from dolisa_reports.build.tasks import ReportTask, plan
-from dolisa_reports.contract import AREA_HEADER_ROW, SHEET_AREAS
-from dolisa_reports.params import load_params
+from dolisa_reports.inputs.contract import AREA_HEADER_ROW, SHEET_AREAS
+from dolisa_reports.inputs.params import load_params
+from dolisa_reports.inputs.validate import validate_year
 from dolisa_reports.paths import Layout
-from dolisa_reports.validate import validate_year
-from dolisa_reports.vnformat import number
+from dolisa_reports.pipeline import execute
+from dolisa_reports.pipeline.areas import AreaLister
+from dolisa_reports.pipeline.index_page import write_index
+from dolisa_reports.pipeline.status import StatusStore
+from dolisa_reports.pipeline.tasks import ReportTask, plan
+from dolisa_reports.presentation.vnformat import number
 
 YEAR = 2021
 

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import copy_project
 
-from dolisa_reports import DOMAINS, clock, provenance
+from dolisa_reports import DOMAINS
 from dolisa_reports.paths import Layout
-from dolisa_reports.provenance import BuildInfo, GitState, ReportProvenance, footer_text
+from dolisa_reports.pipeline import clock, provenance
+from dolisa_reports.pipeline.provenance import BuildInfo, GitState, ReportProvenance, footer_text
 
 GIT = shutil.which("git")
 needs_git = pytest.mark.skipif(GIT is None, reason="git is not installed")

@@ -11,7 +11,7 @@ import pytest
 from conftest import DATA, REPO, run_build
 
 from dolisa_reports import DOMAINS
-from dolisa_reports.vnformat import percent
+from dolisa_reports.presentation.vnformat import percent
 
 pytestmark = pytest.mark.slow
 

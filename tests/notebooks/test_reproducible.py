@@ -24,11 +24,11 @@ import pytest
 from conftest import copy_project, run_build
 
 from dolisa_reports import DOMAINS
-from dolisa_reports.clock import SOURCE_TEXT, VN_TZ, newest_mtime
-from dolisa_reports.contract import COLUMN_BY_KEY, FIRST_ROW, SHEET_INDICATORS
+from dolisa_reports.inputs.contract import COLUMN_BY_KEY, FIRST_ROW, SHEET_INDICATORS
 from dolisa_reports.paths import Layout
-from dolisa_reports.provenance import build_inputs
-from dolisa_reports.vnformat import datetime_text
+from dolisa_reports.pipeline.clock import SOURCE_TEXT, VN_TZ, newest_mtime
+from dolisa_reports.pipeline.provenance import build_inputs
+from dolisa_reports.presentation.vnformat import datetime_text
 
 pytestmark = pytest.mark.slow
 

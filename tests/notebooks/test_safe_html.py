@@ -18,9 +18,9 @@ import pytest
 from conftest import run_build
 
 from dolisa_reports import DOMAINS
-from dolisa_reports.contract import COLUMN_BY_KEY, FIRST_ROW, SHEET_INDICATORS
-from dolisa_reports.narrative import render_markdown
-from dolisa_reports.render import env, render
+from dolisa_reports.inputs.contract import COLUMN_BY_KEY, FIRST_ROW, SHEET_INDICATORS
+from dolisa_reports.inputs.narrative import render_markdown
+from dolisa_reports.presentation.render import env, render
 
 # Elements that run code or pull a resource: none may appear in a report.
 ACTIVE_TAGS = {"script", "iframe", "frame", "object", "embed", "applet", "base", "form", "input", "textarea"}
@@ -169,7 +169,7 @@ def test_snippets_autoescape_workbook_text():
 
 def test_nbconvert_template_escapes_resources_and_drops_scripts():
     """nbconvert's own jinja2 environment does not autoescape: the report template must."""
-    from dolisa_reports.build.export import to_html
+    from dolisa_reports.pipeline.export import to_html
 
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("r.summary(ctx)")

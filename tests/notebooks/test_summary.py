@@ -15,11 +15,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from dolisa_reports import DOMAINS, results, summary
-from dolisa_reports import vnformat as vn
-from dolisa_reports.build.manifest import Hasher
-from dolisa_reports.build.tasks import PACKAGE_DEP, ReportTask, SummaryTask, plan
+from dolisa_reports import DOMAINS
+from dolisa_reports.figures import results
 from dolisa_reports.paths import Layout
+from dolisa_reports.pipeline.manifest import Hasher
+from dolisa_reports.pipeline.tasks import PACKAGE_DEP, ReportTask, SummaryTask, plan
+from dolisa_reports.presentation import summary
+from dolisa_reports.presentation import vnformat as vn
 
 YEAR = 2021
 

@@ -7,9 +7,9 @@ import openpyxl
 import pytest
 from conftest import run_build
 
-from dolisa_reports import contract as C
-from dolisa_reports.params import load_params
-from dolisa_reports.template import write_templates
+from dolisa_reports.inputs import contract as C
+from dolisa_reports.inputs.params import load_params
+from dolisa_reports.inputs.template import write_templates
 
 pytestmark = pytest.mark.slow
 

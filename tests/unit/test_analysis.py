@@ -9,12 +9,20 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
-from dolisa_reports.analysis import Verdict, compute_rows, counts, ratio_pct, shortfalls, verdict, yoy_pct
-from dolisa_reports.catalogue import Direction, Indicator, TargetKind, load_catalogue
-from dolisa_reports.numbers import Target
+from dolisa_reports.figures.analysis import (
+    Verdict,
+    compute_rows,
+    counts,
+    ratio_pct,
+    shortfalls,
+    verdict,
+    yoy_pct,
+)
+from dolisa_reports.inputs.catalogue import Direction, Indicator, TargetKind, load_catalogue
+from dolisa_reports.inputs.numbers import Target
+from dolisa_reports.inputs.validate import processed_table, validate_domain
 from dolisa_reports.paths import Layout
-from dolisa_reports.validate import processed_table, validate_domain
-from dolisa_reports.vnformat import percent
+from dolisa_reports.presentation.vnformat import percent
 
 EXCEEDED, ACHIEVED, NOT_ACHIEVED = Verdict.EXCEEDED, Verdict.ACHIEVED, Verdict.NOT_ACHIEVED
 

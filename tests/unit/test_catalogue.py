@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO
 
 from dolisa_reports import DOMAINS
-from dolisa_reports.catalogue import CatalogueError, Direction, TargetKind, load_catalogue
+from dolisa_reports.inputs.catalogue import CatalogueError, Direction, TargetKind, load_catalogue
 from dolisa_reports.paths import Layout
 
 HEADER = (

@@ -27,11 +27,11 @@ from conftest import copy_project
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dolisa_reports import contract as C
-from dolisa_reports import dataset
+from dolisa_reports.inputs import contract as C
+from dolisa_reports.inputs import dataset
+from dolisa_reports.inputs.validate import validate_year
 from dolisa_reports.paths import Layout
 from dolisa_reports.problems import errors
-from dolisa_reports.validate import validate_year
 
 YEAR = 2021
 KEYS = ("plan", "actual", "target_next")

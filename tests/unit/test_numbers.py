@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from dolisa_reports.catalogue import TargetKind
-from dolisa_reports.numbers import NumberError, Target, parse_number, parse_target
+from dolisa_reports.inputs.catalogue import TargetKind
+from dolisa_reports.inputs.numbers import NumberError, Target, parse_number, parse_target
 
 
 @pytest.mark.parametrize(

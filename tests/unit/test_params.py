@@ -10,7 +10,7 @@ import yaml
 from conftest import REPO
 
 from dolisa_reports import DOMAINS
-from dolisa_reports.params import ParamsError, load_params, normalise, slugify
+from dolisa_reports.inputs.params import ParamsError, load_params, normalise, slugify
 from dolisa_reports.paths import Layout
 
 REPO_LAYOUT = Layout(REPO, REPO / "outputs")

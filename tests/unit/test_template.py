@@ -9,12 +9,12 @@ import pytest
 import yaml
 
 from dolisa_reports import DOMAINS
-from dolisa_reports import contract as C
-from dolisa_reports.catalogue import TargetKind, load_catalogue
 from dolisa_reports.cli import main
-from dolisa_reports.params import load_params
+from dolisa_reports.inputs import contract as C
+from dolisa_reports.inputs.catalogue import TargetKind, load_catalogue
+from dolisa_reports.inputs.params import load_params
+from dolisa_reports.inputs.template import REFERENCE_COLUMN
 from dolisa_reports.paths import Layout
-from dolisa_reports.template import REFERENCE_COLUMN
 
 
 def add_year(layout: Layout, year: int) -> None:

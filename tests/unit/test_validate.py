@@ -16,9 +16,9 @@ import pytest
 from conftest import run_build
 
 from dolisa_reports import DOMAINS
+from dolisa_reports.inputs.validate import validate_domain, validate_year
 from dolisa_reports.paths import Layout
 from dolisa_reports.problems import Severity, errors
-from dolisa_reports.validate import validate_domain, validate_year
 
 YEAR = 2021
 IND = "Chỉ tiêu"

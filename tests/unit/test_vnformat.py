@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from dolisa_reports.numbers import parse_number
-from dolisa_reports.vnformat import (
+from dolisa_reports.inputs.numbers import parse_number
+from dolisa_reports.presentation.vnformat import (
     MISSING,
     date,
     date_line,

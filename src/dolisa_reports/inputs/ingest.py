@@ -14,11 +14,11 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..problems import Problem, Severity
 from . import contract as C
 from .catalogue import Catalogue, TargetKind
 from .numbers import NumberError, parse_number, parse_target
 from .params import YearParams
-from .problems import Problem, Severity
 from .workbook_io import WorkbookRefused, open_workbook
 
 CODE_RE = re.compile(r"^[A-Z]{2}\d{2}$")
@@ -186,7 +186,7 @@ def _shown(value) -> str:
 
 
 def _vn(number: float) -> str:
-    from .vnformat import number as fmt
+    from ..presentation.vnformat import number as fmt
 
     return fmt(number, 3)
 
@@ -441,7 +441,7 @@ def read_domain(
     except Exception:  # openpyxl and odd files raise many kinds: this file fails, never the year
         import logging
 
-        log = logging.getLogger("dolisa_reports.build")
+        log = logging.getLogger("dolisa_reports.pipeline")
 
         log.warning("reading %s failed", display, exc_info=True)
         raw.problems.append(

@@ -35,7 +35,7 @@ from papermill.engines import NBClientEngine, papermill_engines
 from traitlets import Unicode
 from traitlets.config import Config
 
-log = logging.getLogger("dolisa_reports.build")
+log = logging.getLogger("dolisa_reports.pipeline")
 
 KERNEL_START_ATTEMPTS = 3
 KERNEL_START_TIMEOUT = 60  # seconds; a cold first start (font cache, bytecode) can take a while

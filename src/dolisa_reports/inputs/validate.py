@@ -10,14 +10,14 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from . import DOMAINS
+from .. import DOMAINS
+from ..paths import Layout
+from ..presentation.vnformat import number as fmt_number
+from ..problems import Problem, Severity, errors
 from . import contract as C
 from .catalogue import Catalogue, load_catalogue
 from .ingest import AREA_COLUMNS, INDICATOR_COLUMNS, RawDomain, read_domain
 from .params import YearParams, load_params
-from .paths import Layout
-from .problems import Problem, Severity, errors
-from .vnformat import number as fmt_number
 
 
 @dataclass
@@ -389,7 +389,7 @@ def validate_domain(
     except Exception:  # a fault in one workbook's checks fails that workbook, never the whole year
         import logging
 
-        logging.getLogger("dolisa_reports.build").warning("validating %s failed", display, exc_info=True)
+        logging.getLogger("dolisa_reports.pipeline").warning("validating %s failed", display, exc_info=True)
         empty = (pd.DataFrame(columns=INDICATOR_COLUMNS), pd.DataFrame(columns=AREA_COLUMNS))
         raw = RawDomain(year, domain, path, display, *empty, readable=False)
         msg = "không kiểm tra được tệp (nội dung không theo biểu mẫu): hãy lập lại từ biểu mẫu và chép số liệu sang"
@@ -483,8 +483,8 @@ def write_processed(
     as CSV for people (only when it has no error) and its problems. A run over some
     domains refreshes those only: the year's tables (``indicators.csv``, ``areas.csv``) are then put
     together again from every domain's files, so a partial run never truncates the year."""
+    from ..atomic import atomic_write_text
     from . import dataset
-    from .atomic import atomic_write_text
 
     out = layout.processed_year(year)
     out.mkdir(parents=True, exist_ok=True)

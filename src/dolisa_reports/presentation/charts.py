@@ -16,8 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from ..figures.analysis import Row, Verdict  # noqa: E402
 from . import vnformat as vn  # noqa: E402
-from .analysis import Row, Verdict  # noqa: E402
 
 FONT = "DejaVu Sans"
 COLOURS = {

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from . import DOMAINS
-from .paths import Layout
-from .problems import UserError
+from .. import DOMAINS
+from ..paths import Layout
+from ..problems import UserError
 
 
 class Direction(StrEnum):

@@ -5,7 +5,7 @@ Appended to by every build (one ``==== build … ====`` header per run; the file
 
 - the engine's own record: each task's decision (rebuilt or skipped, and why), stage timings, retries;
 - papermill's and nbconvert's log lines (the "Alternative text is missing" warning among them);
-- WeasyPrint's CSS messages (build/pdf.py routes them to ``dolisa_reports.build`` at DEBUG);
+- WeasyPrint's CSS messages (build/pdf.py routes them to ``dolisa_reports.pipeline`` at DEBUG);
 - Python warnings raised in this process (``logging.captureWarnings``);
 - what the Jupyter kernels print on their own stdout/stderr (collected per report by build/execute.py).
 
@@ -24,7 +24,7 @@ from pathlib import Path
 ROTATE_BYTES = 5 * 1024 * 1024
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
-log = logging.getLogger("dolisa_reports.build")
+log = logging.getLogger("dolisa_reports.pipeline")
 
 
 class _QuietFileHandler(logging.FileHandler):

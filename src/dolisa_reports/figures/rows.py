@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import math
 
-from . import vnformat as vn
+from ..presentation import vnformat as vn
 from .analysis import VERDICT_LABEL, Row, Verdict
 
 ILLUSTRATIVE = "illustrative"
-VERDICT_CLASS = {Verdict.EXCEEDED: "exceeded", Verdict.ACHIEVED: "achieved", Verdict.NOT_ACHIEVED: "not-achieved"}
+VERDICT_CLASS = {
+    Verdict.EXCEEDED: "exceeded",
+    Verdict.ACHIEVED: "achieved",
+    Verdict.NOT_ACHIEVED: "not-achieved",
+}
 
 
 def _num(v):

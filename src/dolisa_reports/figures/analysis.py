@@ -10,8 +10,8 @@ from enum import StrEnum
 
 import pandas as pd
 
-from .catalogue import Catalogue, Direction, Indicator, TargetKind
-from .numbers import Target
+from ..inputs.catalogue import Catalogue, Direction, Indicator, TargetKind
+from ..inputs.numbers import Target
 
 
 class Verdict(StrEnum):

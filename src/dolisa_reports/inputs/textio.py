@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from .problems import UserError
+from ..problems import UserError
 
 HOW_TO_SAVE = {
     ".yaml": "mở bằng Notepad, chọn File › Save As…, mục Encoding chọn 'UTF-8' rồi lưu",

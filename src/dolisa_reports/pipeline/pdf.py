@@ -30,10 +30,10 @@ from pathlib import Path
 
 from ..atomic import atomic_write_bytes
 
-log = logging.getLogger("dolisa_reports.build")
+log = logging.getLogger("dolisa_reports.pipeline")
 
 ENGINES = ("weasyprint", "chromium")
-FONTS = Path(__file__).resolve().parents[1] / "fonts"
+FONTS = Path(__file__).resolve().parents[1] / "presentation" / "fonts"
 FONT_FAMILY = "DOLISA Serif"
 FONT_FILES = {  # (weight, style) → file
     ("normal", "normal"): "LiberationSerif-Regular.ttf",

@@ -17,13 +17,13 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import DOMAINS
+from .. import DOMAINS
+from ..atomic import atomic_write_bytes
+from ..paths import Layout
 from . import contract as C
-from .atomic import atomic_write_bytes
 from .catalogue import Catalogue, Indicator, load_catalogue
 from .numbers import Target
 from .params import YearParams, load_params
-from .paths import Layout
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from .. import DOMAINS
 from ..atomic import atomic_write_text
-from ..params import ParamsError, load_params
+from ..inputs.params import ParamsError, load_params
 from ..paths import Layout
-from ..render import render
+from ..presentation.render import render
 from .status import StatusStore
 
 FORMAT_LABEL = {"html": "HTML", "pdf": "PDF", "ipynb": "Notebook", "xlsx": "Excel"}
@@ -20,7 +20,7 @@ def _fmt_time(iso: str | None) -> str:
         return "—"
     from datetime import datetime
 
-    from ..vnformat import datetime_text
+    from ..presentation.vnformat import datetime_text
 
     try:
         return datetime_text(datetime.fromisoformat(iso))

@@ -12,7 +12,7 @@ Parquet (pyarrow) keeps the types a CSV loses (a code stays text, a missing plan
 same figures gives the same files and rebuilds no report. Reading needs pandas and pyarrow only: no kernel
 opens a workbook or imports openpyxl or pandera.
 
-In Jupyter: ``from dolisa_reports import dataset; df = dataset.frame(2021, "labour")``.
+In Jupyter: ``from dolisa_reports.inputs import dataset; df = dataset.frame(2021, "labour")``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .paths import Layout
-from .problems import Problem, Severity, UserError, errors
+from ..paths import Layout
+from ..problems import Problem, Severity, UserError, errors
 
 SCHEMA_VERSION = 1
 META_KEY = b"dolisa"
@@ -105,7 +105,7 @@ def _write_parquet(path: Path, table) -> None:
 
     import pyarrow.parquet as pq
 
-    from .atomic import atomic_write_bytes
+    from ..atomic import atomic_write_bytes
 
     buf = io.BytesIO()
     pq.write_table(table, buf, compression="zstd", write_statistics=False, store_schema=True)
@@ -114,7 +114,7 @@ def _write_parquet(path: Path, table) -> None:
 
 def write(layout: Layout, result, display: str | None = None) -> dict[str, Path]:
     """Write the dataset of one validated workbook (``validate.DomainResult``); return its files."""
-    from .atomic import atomic_write_text
+    from ..atomic import atomic_write_text
 
     raw = result.raw
     files = paths(layout, raw.year, raw.domain)

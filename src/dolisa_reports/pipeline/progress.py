@@ -16,7 +16,7 @@ import threading
 import time
 from typing import TextIO
 
-log = logging.getLogger("dolisa_reports.build")
+log = logging.getLogger("dolisa_reports.pipeline")
 
 STAGE_VI = {
     "queued": "chờ",

@@ -4,7 +4,7 @@ The first rule that applies gives the time:
 
 1. ``SOURCE_DATE_EPOCH`` (seconds since 1970-01-01 UTC; the reproducible-builds.org convention);
 2. the commit time of ``HEAD``, when the project is a git checkout without uncommitted changes
-   (the caller passes it: see :func:`dolisa_reports.provenance.git_state`);
+   (the caller passes it: see :func:`dolisa_reports.pipeline.provenance.git_state`);
 3. the newest modification time among the build's input files (workbooks, narratives, parameters,
    catalogue, notebooks), in whole seconds;
 4. the clock, only when there is no input file at all.

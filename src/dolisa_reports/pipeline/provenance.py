@@ -18,7 +18,7 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__
+from .. import __version__
 from .clock import SOURCE_TEXT, BuildTime, resolve
 
 UNKNOWN = "không xác định"
@@ -153,8 +153,8 @@ class BuildInfo:
 
 def build_inputs(layout, years: Iterable[int]) -> list[Path]:
     """Every project file a build of ``years`` reads (all domains and the summary): the build time's basis."""
-    from . import DOMAINS
-    from .build.tasks import plan, validation_plan
+    from .. import DOMAINS
+    from .tasks import plan, validation_plan
 
     paths = set()
     derived = layout.processed.relative_to(layout.root).as_posix() + "/"
@@ -240,7 +240,7 @@ def _versions_text(versions: dict[str, str]) -> str:
 
 def footer_text(prov: ReportProvenance) -> str:
     """The compact provenance line at the foot of a report (the manifest has it all)."""
-    from .vnformat import datetime_text
+    from ..presentation.vnformat import datetime_text
 
     info = prov.info
     parts = [

@@ -15,9 +15,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from . import DOMAINS
-from .paths import Layout
-from .problems import UserError
+from .. import DOMAINS
+from ..paths import Layout
+from ..problems import UserError
 
 
 class _Strict(BaseModel):

@@ -19,8 +19,8 @@ class AreaLister:
         self.skipped: list[str] = []  # lines for the terminal: areas left out
 
     def __call__(self, year: int, domain: str) -> list[tuple[str, str]]:
-        from .. import dataset
-        from ..params import ParamsError, load_params
+        from ..inputs import dataset
+        from ..inputs.params import ParamsError, load_params
         from .runlog import log
 
         layout = self.layout

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..render import TEMPLATES
+from ..presentation.render import TEMPLATES
 
 NBCONVERT_TEMPLATES = TEMPLATES / "nbconvert"
 _local = threading.local()

@@ -17,8 +17,8 @@ from pathlib import Path
 from .. import DOMAINS
 from ..atomic import atomic_write_text
 from ..paths import Layout
-from ..provenance import BuildInfo, ReportProvenance, data_sources
 from .manifest import sha256_file
+from .provenance import BuildInfo, ReportProvenance, data_sources
 from .tasks import ReportTask, results_path
 
 
@@ -64,7 +64,7 @@ def provenance_record(layout: Layout, task: ReportTask, prov: ReportProvenance) 
 
 def write_results(layout: Layout, task: ReportTask, nb, prov: ReportProvenance) -> Path | None:
     """The notebook's recorded results → ``outputs/<year>/results/<domain>.json`` (None if none recorded)."""
-    from ..results import dumps, extract, path_for
+    from ..figures.results import dumps, extract, path_for
 
     data = extract(nb)
     if data is None:
@@ -76,7 +76,7 @@ def write_results(layout: Layout, task: ReportTask, nb, prov: ReportProvenance) 
 
 
 def write_appendix(layout: Layout, task: ReportTask, prov: ReportProvenance) -> Path:
-    from .. import appendix, summary
+    from ..presentation import appendix, summary
     from .tasks import appendix_name
 
     ctx = summary.load(task.year, layout)

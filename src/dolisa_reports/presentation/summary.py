@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 from IPython.display import HTML
 
-from . import DOMAINS
+from .. import DOMAINS
+from ..figures.analysis import Verdict
+from ..figures.results import SCHEMA_VERSION, load_year, path_for
+from ..figures.rows import ILLUSTRATIVE, table_view, text
+from ..inputs.params import YearParams, load_params
+from ..paths import Layout
+from ..problems import UserError
 from . import vnformat as vn
-from .analysis import Verdict
-from .params import YearParams, load_params
-from .paths import Layout
-from .problems import UserError
 from .render import render, signature
-from .results import SCHEMA_VERSION, load_year, path_for
-from .rows import ILLUSTRATIVE, table_view, text
 
 
 class SummaryDataError(UserError):

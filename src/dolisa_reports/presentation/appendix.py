@@ -31,9 +31,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..atomic import atomic_write_bytes
+from ..figures.rows import verdict_label
 from . import vnformat as vn
-from .atomic import atomic_write_bytes
-from .rows import verdict_label
 from .summary import COUNT_HEADERS, SummaryContext, counts_rows
 
 FORMULA_START = ("=", "+", "-", "@")

@@ -11,17 +11,18 @@ from dataclasses import dataclass, field
 import pandas as pd
 from IPython.display import HTML
 
-from . import charts, dataset
+from ..figures.analysis import Row, Verdict, compute_rows, counts, shortfalls
+from ..figures.rows import record, table_view
+from ..inputs import dataset
+from ..inputs.catalogue import Catalogue, load_catalogue
+from ..inputs.dataset import Dataset
+from ..inputs.narrative import Narrative, load_narrative
+from ..inputs.params import Area, YearParams, load_params
+from ..paths import Layout
+from ..problems import Problem, UserError
+from . import charts
 from . import vnformat as vn
-from .analysis import Row, Verdict, compute_rows, counts, shortfalls
-from .catalogue import Catalogue, load_catalogue
-from .dataset import Dataset
-from .narrative import Narrative, load_narrative
-from .params import Area, YearParams, load_params
-from .paths import Layout
-from .problems import Problem, UserError
 from .render import figure, render, signature
-from .rows import record, table_view
 
 
 class ReportDataError(UserError):
@@ -508,6 +509,6 @@ def record_results(ctx: ReportContext) -> None:
     """Record the computed rows for the year-end summary (read by the build from the executed notebook)."""
     from IPython.display import display
 
-    from .results import MIME, payload
+    from ..figures.results import MIME, payload
 
     display({MIME: payload(ctx)}, raw=True)

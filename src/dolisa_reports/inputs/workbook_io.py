@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 from openpyxl.workbook.workbook import Workbook
 
+from ..problems import Problem
 from .contract import MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, MAX_UNPACKED_BYTES
-from .problems import Problem
 
 _ZIP = b"PK\x03\x04"
 _CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls, or an encrypted .xlsx
@@ -129,7 +129,7 @@ def open_workbook(path: Path, display: str) -> tuple[Workbook, Workbook]:
     except Exception as exc:  # zipfile and openpyxl raise many types on a damaged file or malformed XML
         import logging
 
-        log = logging.getLogger("dolisa_reports.build")
+        log = logging.getLogger("dolisa_reports.pipeline")
 
         log.info("%s: openpyxl could not read it: %s: %s", display, type(exc).__name__, exc)
         msg = "tệp .xlsx bị hỏng, không đọc được: hãy mở bằng Excel, lưu lại rồi gửi lại"

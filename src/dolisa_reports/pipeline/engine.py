@@ -28,10 +28,10 @@ from pathlib import Path
 from .. import DOMAINS
 from ..paths import Layout
 from ..problems import for_people
-from ..provenance import BuildInfo, build_inputs, collect
 from .executor import make_executor
 from .manifest import Hasher, Manifest
 from .progress import Reporter, make_reporter
+from .provenance import BuildInfo, build_inputs, collect
 from .runlog import RunLog, log
 from .status import StatusStore
 from .tasks import ReportTask, plan, validation_plan
@@ -112,9 +112,9 @@ class YearCheck:
 
 def check_year(layout: Layout, year: int, domains: list[str]) -> YearCheck:
     """Validate one year's workbooks (and write data/processed/<year>/), as ``run_all.py validate`` does."""
-    from ..params import ParamsError, load_params
+    from ..inputs.params import ParamsError, load_params
+    from ..inputs.validate import validate_year
     from ..problems import errors
-    from ..validate import validate_year
 
     try:
         load_params(year, layout)
@@ -158,20 +158,20 @@ class Builder:
         return report_provenance(self.layout, task, info, self.inputs.get(task.key, {}))
 
     def footer(self, task: ReportTask) -> str:
-        from ..provenance import footer_text
+        from .provenance import footer_text
 
         return footer_text(self.provenance(task))
 
     def when_text(self) -> str:
         from datetime import datetime
 
-        from ..vnformat import datetime_text
+        from ..presentation.vnformat import datetime_text
 
         return datetime_text(datetime.fromisoformat(self.when))
 
     def build(self, task: ReportTask, notify: Callable[[str], None] | None = None) -> TaskResult:
         from ..atomic import atomic_write_text
-        from ..params import load_params
+        from ..inputs.params import load_params
         from .execute import NotebookFailed, run_notebook
         from .export import to_html
 
@@ -269,7 +269,7 @@ def run_build(options: BuildOptions) -> int:
     except ValueError as exc:
         print(f"[LỖI] {exc}", flush=True)
         return 2
-    from ..clock import sanitise_environment
+    from .clock import sanitise_environment
     from .guard import GuardError, build_lock, check_outputs, display, years_to_build
 
     warning = sanitise_environment()  # before any kernel or tool can see an unusable SOURCE_DATE_EPOCH
@@ -548,14 +548,14 @@ class _Run:
 
     def _dataset_problem(self, task: ReportTask) -> str:
         """Why the report cannot be built from its validated dataset ('' when it can)."""
-        from .. import dataset
+        from ..inputs import dataset
 
         if not self.layout.params_file(task.year).is_file():
             return f"chưa có tham số năm {task.year}: thiếu tệp params/{task.year}.yaml"
         record = dataset.status(task.year, task.domain, self.layout)
         if record is None:
             try:
-                from ..params import load_params
+                from ..inputs.params import load_params
 
                 load_params(task.year, self.layout)
             except Exception as exc:
@@ -612,7 +612,7 @@ class _Run:
         self.store.save()
 
     def _meta(self, task: ReportTask) -> dict:
-        from ..params import ParamsError, load_params
+        from ..inputs.params import ParamsError, load_params
 
         try:
             title = task.index_title(load_params(task.year, self.layout))

@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from babel.numbers import NumberFormatError, parse_decimal
 
+from ..presentation.vnformat import LOCALE
 from .catalogue import TargetKind
-from .vnformat import LOCALE
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
@@ -93,7 +93,7 @@ class Target:
         return None
 
     def text(self, decimals: int = 1) -> str:
-        from .vnformat import number
+        from ..presentation.vnformat import number
 
         if self.kind == TargetKind.AMOUNT:
             return number(self.low, decimals)

@@ -1,0 +1,1 @@
+"""Stage 2, figures: every ratio, year-on-year change and verdict computed from the validated dataset, one record per indicator row."""
