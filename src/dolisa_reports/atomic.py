@@ -40,7 +40,3 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_copy(src: Path, dst: Path) -> None:
-    atomic_write_bytes(dst, Path(src).read_bytes())

@@ -23,7 +23,6 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "causes": ("Nguyên nhân",),
     "solutions": ("Giải pháp, phương hướng năm sau", "Giải pháp", "Phương hướng, nhiệm vụ", "Phương hướng"),
 }
-PLACEHOLDER = "Chưa có nhận định."
 
 _HEADING = re.compile(r"^##\s+(?P<title>.+?)\s*#*\s*$", re.MULTILINE)
 _FRONT = re.compile(r"\A---\s*\n(?P<yaml>.*?)\n---\s*\n", re.DOTALL)
@@ -53,7 +52,7 @@ def safe_href(value: str) -> str | None:
     return v
 
 
-def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+def _attribute_filter(_tag: str, attr: str, value: str) -> str | None:
     if attr == "href":
         return safe_href(value)
     return value

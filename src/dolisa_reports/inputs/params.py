@@ -7,7 +7,6 @@ it is data, validated here with pydantic.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -123,13 +122,6 @@ class ParamsError(UserError):
 def normalise(text: str) -> str:
     """Case- and space-insensitive comparison key, keeping Vietnamese letters (NFC)."""
     return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
-
-
-def slugify(text: str) -> str:
-    """``'Thị xã Hương Thủy' -> 'thi-xa-huong-thuy'`` (đ → d), for file names."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
 def _display(path: Path) -> str:

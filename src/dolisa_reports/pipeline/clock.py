@@ -111,7 +111,3 @@ def resolve(inputs: Iterable[Path] = (), commit_time: int | None = None) -> Buil
     if newest is not None:
         return BuildTime(_at(newest), SOURCE_INPUTS)
     return BuildTime(dt.datetime.now(tz=VN_TZ).replace(microsecond=0), SOURCE_CLOCK)
-
-
-def build_time(inputs: Iterable[Path] = (), commit_time: int | None = None) -> dt.datetime:
-    return resolve(inputs, commit_time).when

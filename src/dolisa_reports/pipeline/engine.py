@@ -106,7 +106,6 @@ class YearCheck:
     params_error: str = ""
     n_errors: int = 0
     n_warnings: int = 0
-    failed: dict[str, str] = field(default_factory=dict)  # domain -> one-line reason
     lines: list[str] = field(default_factory=list)  # problem lines to show
 
 
@@ -127,12 +126,7 @@ def check_year(layout: Layout, year: int, domains: list[str]) -> YearCheck:
         dr = vy.domains[d]
         if dr.ok:
             continue
-        errs = errors(dr.problems)
-        check.lines += [p.line() for p in errs]
-        if errs:
-            check.failed[d] = f"số liệu có {len(errs)} lỗi: {errs[0]}" + (" …" if len(errs) > 1 else "")
-        else:
-            check.failed[d] = "không đọc được tệp số liệu"
+        check.lines += [p.line() for p in errors(dr.problems)]
     return check
 
 
@@ -161,13 +155,6 @@ class Builder:
         from .provenance import footer_text
 
         return footer_text(self.provenance(task))
-
-    def when_text(self) -> str:
-        from datetime import datetime
-
-        from ..presentation.vnformat import datetime_text
-
-        return datetime_text(datetime.fromisoformat(self.when))
 
     def build(self, task: ReportTask, notify: Callable[[str], None] | None = None) -> TaskResult:
         from ..atomic import atomic_write_text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import nbformat
 
@@ -34,7 +33,3 @@ def to_html(
     resources = {"report_title": title, "footer": footer, "index_href": index_href}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return body
-
-
-def read_notebook(path: Path) -> nbformat.NotebookNode:
-    return nbformat.read(str(path), as_version=4)
