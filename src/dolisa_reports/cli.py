@@ -28,10 +28,6 @@ def _years(value: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"năm không hợp lệ: {value}") from None
 
 
-def _unique(items: list | None) -> list | None:
-    return list(dict.fromkeys(items)) if items else items
-
-
 def _console_utf8() -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError):
@@ -53,7 +49,7 @@ def cmd_validate(args) -> int:
     status = 0
     for year in years:
         try:
-            result = validate_year(year, layout, domains=_unique(args.domain) or DOMAINS)
+            result = validate_year(year, layout, domains=args.domain or DOMAINS)
         except UserError as exc:
             print(f"[LỖI] {exc}")
             status = 1
@@ -83,9 +79,9 @@ def cmd_template(args) -> int:
 
     layout = Layout.default()
     status = 0
-    for year in _unique(args.year):
+    for year in args.year:
         try:
-            written = write_templates(year, layout, domains=_unique(args.domain) or DOMAINS)
+            written = write_templates(year, layout, domains=args.domain or DOMAINS)
         except UserError as exc:
             print(f"[LỖI] {exc}")
             status = 1
@@ -106,8 +102,8 @@ def cmd_build(args) -> int:
         args.executor = "dask"
 
     options = BuildOptions(
-        years=_unique(args.year),
-        domains=_unique(args.domain),
+        years=args.year,
+        domains=args.domain,
         formats=args.format,
         jobs=args.jobs,
         force=args.force,
@@ -189,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         print(warning, flush=True)
     parser = build_parser()
     args = parser.parse_args(argv)
+    for name in ("year", "domain"):  # repeated options add up; each value once, in the order given
+        if getattr(args, name, None):
+            setattr(args, name, list(dict.fromkeys(getattr(args, name))))
     func = getattr(args, "func", None)
     try:
         if func is None:

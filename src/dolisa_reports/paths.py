@@ -104,6 +104,14 @@ class Layout:
             return False
         return any(not p.name.startswith(("~$", ".")) and p.is_file() for p in folder.glob("*.xlsx"))
 
+    def display(self, path: Path) -> str:
+        """A path as people know it: relative to the project, else as given (messages never show this
+        machine's absolute project path)."""
+        try:
+            return Path(path).resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
     def years_with_data(self) -> list[int]:
         if not self.raw.is_dir():
             return []

@@ -36,6 +36,14 @@ class Problem:
     def as_record(self) -> dict:
         return {**asdict(self), "severity": self.severity.value}
 
+    @classmethod
+    def from_record(cls, rec: dict) -> Problem:
+        """The inverse of :meth:`as_record` (problems stored in a dataset's JSON)."""
+        return cls(
+            rec["file"], rec.get("sheet"), rec.get("cell"), rec["message"], Severity(rec["severity"]),
+            rec.get("kind", "invalid"),
+        )  # fmt: skip
+
 
 def errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == Severity.ERROR]

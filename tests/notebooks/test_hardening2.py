@@ -28,6 +28,7 @@ from dolisa_reports.paths import Layout
 
 PYTHON = sys.executable
 RUN_ALL = str(REPO / "run_all.py")
+INSPECTION_HTML = ("--year", "2021", "--domain", "inspection", "--format", "html")  # one cheap report
 CLASS_NAME = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception|Refused|Failed)\b")
 
 
@@ -247,12 +248,7 @@ def test_a_usable_source_date_epoch_is_kept():
 def test_a_build_with_an_empty_source_date_epoch_does_not_hang(project):
     done = cli(
         project,
-        "--year",
-        "2021",
-        "--domain",
-        "inspection",
-        "--format",
-        "html",
+        *INSPECTION_HTML,
         env={"SOURCE_DATE_EPOCH": "abc"},
         timeout=120,
     )
@@ -382,7 +378,7 @@ def built_once(tmp_path_factory):
 
     root = copy_project(tmp_path_factory.mktemp("built-once") / "project")
     layout = Layout(root=root, outputs=root / "outputs")
-    done = cli(layout, "--year", "2021", "--domain", "inspection", "--format", "html")
+    done = cli(layout, *INSPECTION_HTML)
     assert done.returncode == 0, done.stdout + done.stderr
     return layout
 
@@ -408,13 +404,13 @@ def built(built_once, tmp_path) -> Layout:
 )
 def test_a_wrong_shaped_state_file_is_a_warning_and_a_fresh_start(built, name, content):
     (built.outputs / name).write_text(json.dumps(content), encoding="utf-8")
-    done = cli(built, "--year", "2021", "--domain", "inspection", "--format", "html")
+    done = cli(built, *INSPECTION_HTML)
     out = done.stdout + done.stderr
     assert done.returncode == 0, out
     assert f"[CẢNH BÁO] {name} hỏng hoặc sai cấu trúc" in out
     assert_for_people(out, built)
     assert (built.outputs / "2021" / "inspection.html").is_file()
-    again = cli(built, "--year", "2021", "--domain", "inspection", "--format", "html")
+    again = cli(built, *INSPECTION_HTML)
     assert again.returncode == 0 and "hỏng" not in again.stdout  # the file was rewritten in shape
 
 
@@ -437,12 +433,7 @@ def test_a_second_build_on_the_same_outputs_waits_then_refuses(built):
         assert holder.stdout.readline().strip() == "held"
         done = cli(
             built,
-            "--year",
-            "2021",
-            "--domain",
-            "inspection",
-            "--format",
-            "html",
+            *INSPECTION_HTML,
             "--force",
             env={"DOLISA_LOCK_WAIT": "1"},
         )
@@ -518,9 +509,7 @@ def test_a_disk_that_fills_during_the_build_is_one_message(project, monkeypatch,
     monkeypatch.setattr(index_page, "write_index", full)
     monkeypatch.setenv("DOLISA_LOCK_WAIT", "5")
     # nothing to build (a year whose reports are planned but no domain to run): only the index is written
-    assert (
-        run_build(project, "--year", "2021", "--domain", "inspection", "--format", "html", "--jobs", "1") == 1
-    )
+    assert run_build(project, *INSPECTION_HTML, "--jobs", "1") == 1
     out = capsys.readouterr().out
     assert "[LỖI] ổ đĩa chứa thư mục outputs đã đầy" in out
     assert_for_people(out, project)

@@ -175,58 +175,70 @@ def test_what_validate_passes_the_report_prints(gate_project, domain, edits):
     assert not NAN_WORD.search(text), NAN_WORD.search(text)
 
 
-def test_a_fraction_in_a_percent_cell_is_read_as_excel_shows_it(gate_project):
+class _Edit:
+    """A workbook of the gate project being edited: ``ws`` is its data sheet; ``validate()`` saves it and
+    validates that domain."""
+
+    def __init__(self, layout: Layout, domain: str, original: bytes):
+        self.layout, self.domain = layout, domain
+        self.wb = openpyxl.load_workbook(io.BytesIO(original))
+        self.ws = self.wb[C.SHEET_INDICATORS]
+
+    def validate(self):
+        self.wb.save(self.layout.workbook(YEAR, self.domain))
+        return validate_year(YEAR, self.layout, domains=[self.domain]).domains[self.domain]
+
+
+@contextlib.contextmanager
+def edited(gate_project, domain: str):
+    """Edit one workbook of the shared gate project; the original is put back even when a test fails."""
     layout, originals = gate_project
-    path = layout.workbook(YEAR, "social_protection")
-    wb = openpyxl.load_workbook(io.BytesIO(originals["social_protection"]))
-    ws = wb[C.SHEET_INDICATORS]
+    try:
+        yield _Edit(layout, domain, originals[domain])
+    finally:
+        layout.workbook(YEAR, domain).write_bytes(originals[domain])
+
+
+def test_a_fraction_in_a_percent_cell_is_read_as_excel_shows_it(gate_project):
     actual = C.COLUMN_BY_KEY["actual"].letter
-    row = next(
-        r
-        for r in range(C.FIRST_ROW, ws.max_row + 1)
-        if ws[f"{C.COLUMN_BY_KEY['unit'].letter}{r}"].value == "%"
-    )
-    shown = ws[f"{actual}{row}"].value
-    ws[f"{actual}{row}"].value = shown / 100
-    ws[f"{actual}{row}"].number_format = "0.0%"
-    wb.save(path)
-    checked = validate_year(YEAR, layout, domains=["social_protection"]).domains["social_protection"]
+    with edited(gate_project, "social_protection") as edit:
+        ws = edit.ws
+        row = next(
+            r
+            for r in range(C.FIRST_ROW, ws.max_row + 1)
+            if ws[f"{C.COLUMN_BY_KEY['unit'].letter}{r}"].value == "%"
+        )
+        shown = ws[f"{actual}{row}"].value
+        ws[f"{actual}{row}"].value = shown / 100
+        ws[f"{actual}{row}"].number_format = "0.0%"
+        checked = edit.validate()
     code = ws[f"A{row}"].value
     assert checked.indicators.set_index("code").at[code, "actual"] == pytest.approx(shown)
     assert any(p.kind == "percent_format" and p.cell == f"{actual}{row}" for p in checked.problems)
-    path.write_bytes(originals["social_protection"])
 
 
 def test_hidden_rows_and_columns_with_data_get_a_warning(gate_project):
-    layout, originals = gate_project
-    path = layout.workbook(YEAR, "labour")
-    wb = openpyxl.load_workbook(io.BytesIO(originals["labour"]))
-    ws = wb[C.SHEET_INDICATORS]
-    ws.row_dimensions[C.FIRST_ROW + 1].hidden = True
-    ws.column_dimensions[C.COLUMN_BY_KEY["target_next"].letter].hidden = True
-    wb.save(path)
-    checked = validate_year(YEAR, layout, domains=["labour"]).domains["labour"]
+    with edited(gate_project, "labour") as edit:
+        edit.ws.row_dimensions[C.FIRST_ROW + 1].hidden = True
+        edit.ws.column_dimensions[C.COLUMN_BY_KEY["target_next"].letter].hidden = True
+        checked = edit.validate()
     kinds = {(p.kind, p.cell) for p in checked.problems}
     assert ("hidden_row", f"A{C.FIRST_ROW + 1}") in kinds
     assert ("hidden_column", f"{C.COLUMN_BY_KEY['target_next'].letter}{C.HEADER_ROW}") in kinds
     assert checked.ok  # a warning, not an error
-    path.write_bytes(originals["labour"])
 
 
 def test_plausibility_warnings_name_the_cell(gate_project):
-    layout, originals = gate_project
-    path = layout.workbook(YEAR, "labour")
-    wb = openpyxl.load_workbook(io.BytesIO(originals["labour"]))
-    ws = wb[C.SHEET_INDICATORS]
+    layout, _ = gate_project
     actual = C.COLUMN_BY_KEY["actual"].letter
-    codes = {ws[f"A{r}"].value: r for r in range(C.FIRST_ROW, ws.max_row + 1)}
-    ws[f"{actual}{codes['LD03']}"].value = ws[f"{actual}{codes['LD03']}"].value * 10  # a zero too many
-    wb.save(path)
-    checked = validate_year(YEAR, layout, domains=["labour"]).domains["labour"]
+    with edited(gate_project, "labour") as edit:
+        ws = edit.ws
+        codes = {ws[f"A{r}"].value: r for r in range(C.FIRST_ROW, ws.max_row + 1)}
+        ws[f"{actual}{codes['LD03']}"].value = ws[f"{actual}{codes['LD03']}"].value * 10  # a zero too many
+        checked = edit.validate()
     doubtful = [p for p in checked.problems if p.kind == "implausible"]
     assert any(p.cell == f"{actual}{codes['LD03']}" and "lần năm 2020" in p.message for p in doubtful), (
         doubtful
     )
     assert all(p.severity == "warning" for p in doubtful)
-    path.write_bytes(originals["labour"])
     shutil.rmtree(layout.processed_year(YEAR), ignore_errors=True)

@@ -140,15 +140,9 @@ def write(layout: Layout, result, display: str | None = None) -> dict[str, Path]
 # -- reading (notebooks, per-area planning) ---------------------------------------------------------
 
 
-def _problem(rec: dict) -> Problem:
-    return Problem(
-        rec["file"],
-        rec.get("sheet"),
-        rec.get("cell"),
-        rec["message"],
-        Severity(rec["severity"]),
-        rec.get("kind", ""),
-    )
+def problems(record: dict) -> list[Problem]:
+    """The problems stored in a dataset's record (see :func:`status`)."""
+    return [Problem.from_record(p) for p in record.get("problems", [])]
 
 
 def _read(path: Path, columns: dict[str, str]) -> pd.DataFrame:
@@ -187,9 +181,9 @@ def load(year: int, domain: str, layout: Layout | None = None) -> Dataset:
             f"Chưa có số liệu đã kiểm tra của lĩnh vực {domain} năm {year}: "
             f"chạy python run_all.py validate --year {year}"
         )
-    problems = [_problem(p) for p in record.get("problems", [])]
+    found = problems(record)
     if not record.get("ok"):
-        lines = "\n".join(p.line() for p in errors(problems)[:20])
+        lines = "\n".join(p.line() for p in errors(found)[:20])
         raise DatasetError(
             f"Số liệu lĩnh vực {domain} năm {year} có lỗi, chưa lập được báo cáo:\n{lines}\n"
             f"Chạy: python run_all.py validate --year {year}"
@@ -208,7 +202,7 @@ def load(year: int, domain: str, layout: Layout | None = None) -> Dataset:
         ok=True,
         indicators=indicators,
         areas=areas,
-        problems=problems,
+        problems=found,
         reporting_unit=record.get("reporting_unit", ""),
         has_area_sheet=bool(record.get("has_area_sheet")),
     )

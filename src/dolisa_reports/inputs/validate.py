@@ -508,13 +508,9 @@ def write_processed(
         parts = [out / f"{d}.{kind}.csv" for d in DOMAINS if (out / f"{d}.{kind}.csv").is_file()]
         atomic_write_text(out / f"{kind}.csv", _merge_csv(parts))
     status_path = out / "validation.json"
-    status: dict = {}
-    try:
-        loaded = json.loads(status_path.read_text(encoding="utf-8"))
-        status = loaded if isinstance(loaded, dict) else {}
-    except (OSError, ValueError):
-        status = {}
-    for d, r in results.items():
-        status[d] = {"ok": r.ok, "problems": [p.as_record() for p in r.problems]}
-    status = {d: status[d] for d in DOMAINS if d in status}
+    status = {}  # every domain's record, as its dataset's JSON has it (a one-domain run keeps the others)
+    for d in DOMAINS:
+        record = dataset.status(year, d, layout)
+        if record is not None:
+            status[d] = {"ok": record["ok"], "problems": record["problems"]}
     atomic_write_text(status_path, json.dumps(status, ensure_ascii=False, indent=1, sort_keys=True) + "\n")

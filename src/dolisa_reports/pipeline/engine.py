@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .. import DOMAINS
 from ..paths import Layout
-from ..problems import for_people
+from ..problems import errors, for_people
 from .executor import make_executor
 from .manifest import Hasher, Manifest
 from .progress import Reporter, make_reporter
@@ -86,13 +86,6 @@ def _older(path: Path, than: Path) -> bool:
         return path.stat().st_mtime_ns < than.stat().st_mtime_ns
     except FileNotFoundError:
         return not path.exists()
-
-
-def _display(layout: Layout, path: Path) -> str:
-    try:
-        return path.relative_to(layout.root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 # -- the work (runs on the executor's workers) ---------------------------------------------------
@@ -200,7 +193,7 @@ class Builder:
         except Exception as exc:  # an export bug must not take the other reports down
             log.warning("[%s] HTML export failed", task.label, exc_info=True)
             return TaskResult(
-                task, False, time.perf_counter() - start, "html", for_people(exc, _display(layout, out_dir))
+                task, False, time.perf_counter() - start, "html", for_people(exc, layout.display(out_dir))
             )
         html_path = files["html"]
         atomic_write_text(html_path, html)
@@ -239,7 +232,7 @@ class Builder:
             result.outputs["pdf"] = _rel(layout, pdf_path)
             result.fresh["pdf"] = pdf_path
         except Exception as exc:
-            result.warnings.append(f"PDF: {for_people(exc, _display(layout, out_dir))}")
+            result.warnings.append(f"PDF: {for_people(exc, layout.display(out_dir))}")
             if pdf_path.exists():
                 result.outputs["pdf"] = _rel(layout, pdf_path)  # the last good PDF stays linked
         result.seconds += time.perf_counter() - start
@@ -257,7 +250,7 @@ def run_build(options: BuildOptions) -> int:
         print(f"[LỖI] {exc}", flush=True)
         return 2
     from .clock import sanitise_environment
-    from .guard import GuardError, build_lock, check_outputs, display, years_to_build
+    from .guard import GuardError, build_lock, check_outputs, years_to_build
 
     warning = sanitise_environment()  # before any kernel or tool can see an unusable SOURCE_DATE_EPOCH
     if warning:
@@ -287,7 +280,7 @@ def run_build(options: BuildOptions) -> int:
         from ..problems import os_error_text
 
         log.warning("build stopped", exc_info=True)
-        print(f"[LỖI] {os_error_text(exc, display(layout, layout.outputs))}", flush=True)
+        print(f"[LỖI] {os_error_text(exc, layout.display(layout.outputs))}", flush=True)
         print("Các báo cáo đã lập trước đó được giữ nguyên.", flush=True)
         return 1
 
@@ -340,11 +333,11 @@ class _Run:
     def _provenance_inputs(self, task: ReportTask, inputs: dict[str, str]) -> dict[str, str]:
         """A report's provenance names the workbooks its validated datasets came from, with their hashes
         (the datasets themselves are the build's own intermediate files)."""
-        derived = "file:" + self.layout.processed.relative_to(self.layout.root).as_posix() + "/"
-        out = {dep: digest for dep, digest in inputs.items() if not dep.startswith(derived)}
+        from .tasks import comparison_year, file_dep, is_derived
+
+        out = {dep: digest for dep, digest in inputs.items() if not is_derived(self.layout, dep)}
         if task.after:
             return out
-        from .tasks import comparison_year, file_dep
 
         prev = comparison_year(self.layout, task.year)
         for year in (task.year, prev) if prev != task.year else (task.year,):
@@ -369,7 +362,7 @@ class _Run:
             self._status_changed = True
         executor = None
         try:
-            executor = self._validate(executor)
+            executor = self._validate()
             tasks = plan(layout, self.years, self.domains, areas=areas)
             for line in areas.skipped if areas is not None else []:
                 reporter.say(line)
@@ -379,9 +372,10 @@ class _Run:
                 executor.shutdown(cancel=True)
 
     # -- the validation step -----------------------------------------------------------------
-    def _validate(self, executor):
+    def _validate(self):
         """Validate every workbook a report of this build reads whose inputs changed (or whose dataset is
         missing), one job per year, before any notebook; return the executor (made only when needed)."""
+        executor = None
         vtasks = validation_plan(self.layout, self.years, self.domains)
         by_year: dict[int, list] = {}
         for vt in vtasks:
@@ -550,11 +544,10 @@ class _Run:
             return "chưa kiểm tra được số liệu (xem thông báo kiểm tra ở trên)"
         if record.get("ok"):
             return ""
-        errs = [p for p in record.get("problems", []) if p.get("severity") == "error"]
+        errs = errors(dataset.problems(record))
         if not errs:
             return "không đọc được tệp số liệu"
-        first = " › ".join(x for x in (errs[0]["file"], errs[0].get("sheet"), errs[0].get("cell")) if x)
-        return f"số liệu có {len(errs)} lỗi: {first}: {errs[0]['message']}" + (" …" if len(errs) > 1 else "")
+        return f"số liệu có {len(errs)} lỗi: {errs[0]}" + (" …" if len(errs) > 1 else "")
 
     def _after_report(self, res: TaskResult) -> None:
         task = res.task
@@ -633,15 +626,15 @@ class _Run:
         seconds = time.perf_counter() - self.started
         say(
             f"\nĐã lập {done} báo cáo, bỏ qua {len(skipped)} báo cáo không đổi, {len(failed)} lỗi "
-            f"({seconds:.1f} s). Mở {_display(layout, index)}"
+            f"({seconds:.1f} s). Mở {layout.display(index)}"
         )
         if failed:
             say("\nCác báo cáo bị lỗi (báo cáo cũ, nếu có, được giữ nguyên):")
             for r in failed:
                 say(f"  ✗ {r.task.label} [{r.stage}]: {r.error}")
                 if r.partial:
-                    say(f"    Notebook chạy dở: {_display(layout, r.partial)}")
-            say(f"Chi tiết: {_display(layout, self.runlog.path)}")
+                    say(f"    Notebook chạy dở: {layout.display(r.partial)}")
+            say(f"Chi tiết: {layout.display(self.runlog.path)}")
         from .runlog import log
 
         log.info(

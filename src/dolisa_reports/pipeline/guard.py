@@ -11,7 +11,6 @@ import contextlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from ..paths import Layout
 from ..problems import UserError, os_error_text
@@ -24,14 +23,6 @@ LOCK_WAIT_SECONDS = 600
 
 class GuardError(UserError):
     """The build cannot start; the message says why and what to do."""
-
-
-def display(layout: Layout, path: Path) -> str:
-    """A path as the user knows it: relative to the project, or as given (never resolved elsewhere)."""
-    try:
-        return path.resolve().relative_to(layout.root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def years_to_build(layout: Layout, requested: list[int] | None) -> tuple[list[int], list[str]]:
@@ -74,7 +65,7 @@ def years_to_build(layout: Layout, requested: list[int] | None) -> tuple[list[in
 def check_outputs(layout: Layout) -> None:
     """The outputs folder is a folder, can be written, and has room; else :class:`GuardError`."""
     out = layout.outputs
-    shown = display(layout, out)
+    shown = layout.display(out)
     if out.exists() and not out.is_dir():
         raise GuardError(
             f"[LỖI] {shown} là một tệp, không phải thư mục: hãy chọn một thư mục khác cho --outputs"
@@ -114,7 +105,7 @@ def build_lock(layout: Layout, say: Callable[[str], None]) -> Iterator[None]:
         wait = float(os.environ.get(LOCK_WAIT_ENV, LOCK_WAIT_SECONDS))
     except ValueError:
         wait = LOCK_WAIT_SECONDS
-    shown = display(layout, layout.outputs)
+    shown = layout.display(layout.outputs)
     try:
         lock.acquire(timeout=0)
     except Timeout:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..atomic import atomic_write_text
 from ..paths import Layout
-from .tasks import PACKAGE_DEP, PACKAGE_DIR
+from .tasks import PACKAGE_DEP, PACKAGE_DIR, file_dep
 
 VERSION = 1
 ABSENT = "absent"
@@ -94,7 +94,7 @@ class Hasher:
 
     def forget_prefix(self, folder: Path) -> None:
         """Files under ``folder`` were rewritten during the build (the validated datasets): hash them again."""
-        prefix = "file:" + folder.relative_to(self.layout.root).as_posix() + "/"
+        prefix = file_dep(self.layout, folder) + "/"
         with self._lock:
             for dep in [d for d in self._memo if d.startswith(prefix)]:
                 del self._memo[dep]

@@ -154,14 +154,13 @@ class BuildInfo:
 def build_inputs(layout, years: Iterable[int]) -> list[Path]:
     """Every project file a build of ``years`` reads (all domains and the summary): the build time's basis."""
     from .. import DOMAINS
-    from .tasks import plan, validation_plan
+    from .tasks import is_derived, plan, validation_plan
 
     paths = set()
-    derived = layout.processed.relative_to(layout.root).as_posix() + "/"
     for task in [*validation_plan(layout, sorted(years), DOMAINS), *plan(layout, sorted(years), DOMAINS)]:
         for dep in task.dependencies(layout):
             # the validated datasets are made by the build itself: their inputs (the workbooks) count
-            if dep.startswith("file:") and not dep.startswith("file:" + derived):
+            if dep.startswith("file:") and not is_derived(layout, dep):
                 paths.add(layout.root / dep.removeprefix("file:"))
     return sorted(paths)
 

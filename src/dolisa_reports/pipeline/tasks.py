@@ -38,6 +38,11 @@ def file_dep(layout: Layout, path: Path) -> str:
     return "file:" + path.relative_to(layout.root).as_posix()
 
 
+def is_derived(layout: Layout, dep: str) -> bool:
+    """A dependency the build makes itself (the validated datasets in data/processed/), not an input."""
+    return dep.startswith(file_dep(layout, layout.processed) + "/")
+
+
 def comparison_year(layout: Layout, year: int) -> int:
     """``comparison_year`` from params/<year>.yaml without loading the whole file (year − 1 if absent).
 
