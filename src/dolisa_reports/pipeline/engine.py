@@ -1,14 +1,17 @@
-"""The build order: plan the reports, keep the up-to-date ones, validate and rebuild the rest in parallel.
+"""The build: plan the reports as a task graph, keep the up-to-date ones, validate and rebuild the rest.
 
-1. **Plan** (``tasks.py``): one task per report, with the files it reads and writes.
-2. **Decide** (``manifest.py``): hash each task's inputs and compare with ``outputs/manifest.json``;
-   unchanged reports whose files are all there are skipped (``--force`` rebuilds everything). Nothing
-   heavy is imported until something has to be built, so an up-to-date run takes a fraction of a second.
-3. **Run** (``executor.py``): on a worker pool (``--jobs``, default: the number of cores), first the
-   validation of each year that has a report to rebuild, then each of its valid reports: notebook
-   (papermill, ``execute.py``), HTML (nbconvert, ``export.py``), PDF (``pdf.py``).
-4. **Record**: manifest (after every report), ``status.json``, ``index.html``; progress on the terminal
-   (``progress.py``) and everything else in ``outputs/build.log`` (``runlog.py``).
+1. **Plan** (``tasks.py``): one task per validation and per report, with the files it reads and writes
+   and the artefacts (``dataset:…``, ``results:…``, ``html:…``) other tasks read.
+2. **Graph** (``graph.py``): edges from matching artefact ids; this module only supplies the hooks.
+3. **Decide** (``on_ready``, ``manifest.py``): hash a task's inputs once everything upstream has
+   finished and compare with ``outputs/manifest.json``; unchanged reports whose files are all there are
+   skipped (``--force`` rebuilds everything). Nothing heavy is imported until something has to be
+   built, so an up-to-date run takes a fraction of a second.
+4. **Run** (``executor.py``): on a worker pool (``--jobs``, default: the number of cores), the
+   validation of each year that needs it, each valid report — notebook (papermill, ``execute.py``),
+   HTML (nbconvert, ``export.py``) — and its PDF (``pdf.py``) on a lane of its own.
+5. **Record** (``on_done`` / ``on_error``): manifest (after every report), ``status.json``,
+   ``index.html``; progress on the terminal (``progress.py``), everything else in ``outputs/build.log``.
 
 One failing report never stops the others; at the end the run names each failure (domain, cell,
 error, partial notebook) and exits 1. A failed report is not recorded as built, so the next run tries
@@ -21,7 +24,6 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +36,7 @@ from .progress import Reporter, make_reporter
 from .provenance import BuildInfo, build_inputs, collect
 from .runlog import RunLog, log
 from .status import StatusStore
-from .tasks import ReportTask, plan, validation_plan
+from .tasks import ReportTask, dataset_id, plan, validation_plan
 
 FORMATS = ("html", "pdf")
 
@@ -211,8 +213,7 @@ class Builder:
         result.outputs.update({fmt: _rel(layout, p) for fmt, p in extra.items() if fmt != "results"})
         result.seconds = time.perf_counter() - start
         if "pdf" in self.formats:
-            result.html = html  # the PDF is made next, on the PDF lane (see _Run._schedule)
-            stage("pdf-queued")
+            result.html = html  # the PDF is made next, by the report's pdf/<key> node on the PDF lane
         return result
 
     def pdf(self, result: TaskResult, notify: Callable[[str], None] | None = None) -> TaskResult:
@@ -301,6 +302,13 @@ class _Run:
         self.prov_inputs: dict[str, dict[str, str]] = {}  # task key -> what its provenance names
         self.started = time.perf_counter()
         self._status_changed = False
+        self.skipped: list[ReportTask] = []  # up to date
+        self._stale: set[str] = set()  # keys of the reports this build rebuilds (or tries to)
+        self._validating: dict[int, tuple[list, dict]] = {}  # year -> (stale validations, their inputs)
+        self._html_done: dict[str, TaskResult] = {}  # report key -> its result, waiting for its PDF
+        self._builder: Builder | None = None
+        self.lanes = None
+        self.areas = None
 
     @property
     def info(self) -> BuildInfo:
@@ -348,40 +356,91 @@ class _Run:
         return out
 
     def execute(self) -> int:
-        layout, reporter = self.layout, self.reporter
-        areas = None
-        if self.options.per_area:
-            from .areas import AreaLister
+        from .graph import Graph, Lanes, run
 
-            areas = AreaLister(layout)
         for notice in (self.manifest.notice, self.store.notice):
             if notice:
-                reporter.say(notice)
+                self.reporter.say(notice)
                 log.warning(notice)
         if self.store.notice:
             self._status_changed = True
-        executor = None
+        lanes = Lanes({"pool": self._make_pool, "pdf": self._make_pdf_lane})
+        self.lanes = lanes
         try:
-            executor = self._validate()
-            tasks = plan(layout, self.years, self.domains, areas=areas)
-            for line in areas.skipped if areas is not None else []:
-                reporter.say(line)
-            return self._reports(tasks, executor)
+            run(Graph(self._nodes()), lanes, self)
         finally:
-            if executor is not None:
-                executor.shutdown(cancel=True)
+            self.reporter.close()
+            lanes.shutdown(cancel=True)
+            for year in {r.task.year for r in self.results}:
+                shutil.rmtree(self.layout.out_year(year) / ".work", ignore_errors=True)
+            self.manifest.save()
+        return self._finish()
 
-    # -- the validation step -----------------------------------------------------------------
-    def _validate(self):
-        """Validate every workbook a report of this build reads whose inputs changed (or whose dataset is
-        missing), one job per year, before any notebook; return the executor (made only when needed)."""
-        executor = None
-        vtasks = validation_plan(self.layout, self.years, self.domains)
+    # -- the graph ---------------------------------------------------------------------------
+    def _nodes(self) -> list:
+        """The build as a graph (graph.py): validation per year, then (``--per-area``) the area planning,
+        the reports and their PDFs. Edges come from what each task reads and writes (tasks.py)."""
+        from .graph import Node
+
+        layout, nodes = self.layout, []
         by_year: dict[int, list] = {}
-        for vt in vtasks:
+        for vt in validation_plan(layout, self.years, self.domains):
             by_year.setdefault(vt.year, []).append(vt)
-        # year by year, oldest first: a year's plausibility check reads the comparison year's dataset
-        for year, items in sorted(by_year.items()):
+        for year, items in by_year.items():
+            reads = tuple(i for vt in items for i in vt.reads(layout))
+            writes = tuple(i for vt in items for i in vt.writes())
+            nodes.append(Node(f"validate/{year}", reads, writes, kind="validate", task=(year, items)))
+        for task in plan(layout, self.years, self.domains):
+            nodes += self._report_nodes(task)
+        if self.options.per_area:
+            from .areas import AreaLister
+
+            self.areas = AreaLister(layout)
+            for year in sorted(self.years):
+                reads = tuple(dataset_id(year, d) for d in self.domains)
+                nodes.append(Node(f"areas/{year}", reads, lane="inline", kind="areas", task=year))
+        return nodes
+
+    def _report_nodes(self, task: ReportTask) -> list:
+        from .graph import Node
+
+        html = f"html:{task.key}"
+        nodes = [Node(task.key, task.reads(self.layout), task.writes(), kind="report", task=task)]
+        if "pdf" in self.formats:
+            nodes.append(Node(f"pdf/{task.key}", (html,), (f"pdf:{task.key}",), "pdf", "pdf", task))
+        return nodes
+
+    def _make_pool(self):
+        return make_executor(self.options.executor, self.options.jobs, **self._worker_init())
+
+    @staticmethod
+    def _make_pdf_lane():
+        """PDFs on a lane of their own (one thread: WeasyPrint is not thread-safe and takes a lock
+        anyway), so a worker goes on to its next notebook instead of waiting for the PDF."""
+        from .executor import LocalExecutor
+
+        return LocalExecutor(1, "thread")
+
+    @property
+    def builder(self) -> Builder:
+        if self._builder is None:
+            self._builder = Builder(
+                self.layout,
+                self.formats,
+                self.when,
+                self.options.pdf_engine,
+                info=self.info,
+                inputs=self.prov_inputs,
+            )
+        return self._builder
+
+    # -- hooks (graph.run calls them) -------------------------------------------------------
+    def on_ready(self, node):
+        """Every node upstream has finished: return the work of this node, or None to skip it."""
+        from .graph import Work
+
+        if node.kind == "validate":
+            year, items = node.task
             inputs = {vt.key: self.hasher.digests(vt.dependencies(self.layout)) for vt in items}
             stale = [
                 vt
@@ -391,57 +450,85 @@ class _Run:
                 ).stale
             ]
             if not stale:
-                continue
-            if executor is None:
-                executor = make_executor(self.options.executor, self.options.jobs, **self._worker_init())
-            fut = executor.submit(check_year, self.layout, year, [vt.domain for vt in stale])
-            try:
-                check: YearCheck = fut.result()
-            except Exception as exc:  # a validation crash fails that year's reports, not the build
-                log.warning("validation of %s failed", year, exc_info=(type(exc), exc, exc.__traceback__))
-                self.reporter.say(f"[LỖI] lỗi khi kiểm tra số liệu năm {year}: {for_people(exc)}")
-                continue
-            if check.params_error:
-                self.reporter.say(f"[LỖI] {check.params_error}")
-                continue
-            self.reporter.say(
-                f"Kiểm tra số liệu năm {year}: {check.n_errors} lỗi, {check.n_warnings} cảnh báo"
-            )
-            for line in check.lines:
-                self.reporter.say("  " + line)
-            self.hasher.forget_prefix(self.layout.processed_year(year))  # rewritten: hash again
-            for vt in stale:
-                self.manifest.record(vt.key, inputs[vt.key], vt.outputs(self.layout), {}, built_at=self.when)
-        self.manifest.save()
-        return executor
+                return None
+            self._validating[year] = (stale, inputs)
+            return Work(check_year, (self.layout, year, [vt.domain for vt in stale]))
+        if node.kind == "areas":
+            return Work(self._area_nodes, (node.task,))
+        task = node.task
+        if node.kind == "pdf":
+            res = self._html_done.pop(task.key, None)
+            return None if res is None else Work(self.builder.pdf, (res, self._notifier(task)))
+        decision = self.decide(task)
+        rebuilt = [k for k in task.after if k in self._stale]  # an aggregate (the summary)
+        if not (decision.stale or rebuilt):
+            self.skipped.append(task)
+            self.reporter.skip(task.label, decision.reason)
+            self._keep_status(task)
+            return None
+        self._stale.add(task.key)
+        self.reporter.stale(task.label, decision.reason if decision.stale else f"lập lại {rebuilt[0]}")
+        self.reporter.add(task.label, lambda: self.lanes.get("pool").name)
+        reason = "" if task.after else self._dataset_problem(task)  # an aggregate reads results
+        if reason:
+            self._fail(TaskResult(task, False, stage="validate", error=reason))
+            return None
+        live = getattr(self.lanes.get("pool"), "shares_memory", False)
+        if not live:
+            self.reporter.stage(task.key, task.label, "notebook")
+        return Work(self.builder.build, (task, self._notifier(task) if live else None))
 
-    def _reports(self, tasks: list[ReportTask], executor) -> int:
-        layout, reporter = self.layout, self.reporter
-        stale: list[ReportTask] = []
-        skipped: list[ReportTask] = []
-        for task in tasks:
-            decision = self.decide(task)
-            rebuilt = [k for k in task.after if k in {t.key for t in stale}]  # an aggregate (the summary)
-            if decision.stale or rebuilt:
-                reporter.stale(task.label, decision.reason if decision.stale else f"lập lại {rebuilt[0]}")
-                stale.append(task)
-            else:
-                skipped.append(task)
-        self._keep_status(skipped)
-        jobs_label = f"{self.options.jobs or 'auto'}"
-        if stale and executor is None:
-            executor = make_executor(self.options.executor, self.options.jobs, **self._worker_init())
-        if executor is not None:
-            jobs_label = executor.name
-        reporter.plan(len(stale), [(t.label, "không đổi") for t in skipped], jobs_label)
-        if stale:
-            try:
-                self._schedule(executor, stale)
-            finally:
-                reporter.close()
-                for year in {t.year for t in stale}:
-                    shutil.rmtree(layout.out_year(year) / ".work", ignore_errors=True)
-        return self._finish(skipped)
+    def on_start(self, node) -> None:
+        log.debug("start %s", node.key)
+
+    def on_done(self, node, result):
+        if node.kind == "validate":
+            self._validated(node.task[0], result)
+        elif node.kind == "areas":
+            return result
+        elif node.kind == "report" and result.ok and result.html is not None:
+            self._html_done[node.key] = result  # its PDF is the next node
+            self.reporter.stage(node.key, node.task.label, "pdf-queued")
+        else:
+            self._after_report(result)
+        return None
+
+    def on_error(self, node, exc: BaseException) -> None:
+        info = (type(exc), exc, exc.__traceback__)
+        if node.kind == "validate":  # a validation crash fails that year's reports, not the build
+            log.warning("validation of %s failed", node.task[0], exc_info=info)
+            self.reporter.say(f"[LỖI] lỗi khi kiểm tra số liệu năm {node.task[0]}: {for_people(exc)}")
+            return
+        log.warning("[%s] %s failed", node.key, node.kind, exc_info=info)
+        task = node.task
+        if task is None or not isinstance(task, ReportTask):
+            self.reporter.say(f"[LỖI] {for_people(exc, 'outputs')}")
+            return
+        # a bug in the build code: this report fails, the others go on
+        self._fail(TaskResult(task, False, stage="build", error=for_people(exc, "outputs")))
+
+    def _validated(self, year: int, check: YearCheck) -> None:
+        stale, inputs = self._validating.pop(year)
+        if check.params_error:
+            self.reporter.say(f"[LỖI] {check.params_error}")
+            return
+        self.reporter.say(f"Kiểm tra số liệu năm {year}: {check.n_errors} lỗi, {check.n_warnings} cảnh báo")
+        for line in check.lines:
+            self.reporter.say("  " + line)
+        self.hasher.forget_prefix(self.layout.processed_year(year))  # rewritten: hash again
+        for vt in stale:
+            self.manifest.record(vt.key, inputs[vt.key], vt.outputs(self.layout), {}, built_at=self.when)
+        self.manifest.save()
+
+    def _area_nodes(self, year: int) -> list:
+        """``--per-area``: one report per domain and area with figures, planned from the validated data."""
+        nodes = []
+        for task in plan(self.layout, [year], self.domains, areas=self.areas, provincial=False):
+            nodes += self._report_nodes(task)
+        for line in self.areas.skipped:
+            self.reporter.say(line)
+        self.areas.skipped.clear()
+        return nodes
 
     def _worker_init(self) -> dict:
         if self.options.executor == "dask":  # workers find the project by the paths they share
@@ -452,74 +539,6 @@ class _Run:
         from .runlog import worker_logging
 
         return {"initializer": worker_logging, "initargs": (str(self.runlog.path),)}
-
-    # -- scheduling --------------------------------------------------------------------------
-    def _schedule(self, executor, stale: list[ReportTask]) -> None:
-        """Validate each year with work to do, then run its valid reports; all on the same pool.
-
-        PDFs are made on a lane of their own (one thread: WeasyPrint is not thread-safe and takes a
-        lock anyway), so a worker goes on to its next notebook instead of waiting for the PDF.
-        """
-        from concurrent.futures import ThreadPoolExecutor
-
-        builder = Builder(
-            self.layout,
-            self.formats,
-            self.when,
-            self.options.pdf_engine,
-            info=self.info,
-            inputs=self.prov_inputs,
-        )
-        pdf_lane = ThreadPoolExecutor(1, thread_name_prefix="dolisa-pdf") if "pdf" in self.formats else None
-        held = [task for task in stale if task.after]  # aggregates wait for the reports they read
-        running: dict[Future, tuple[str, object]] = {}
-        live = getattr(executor, "shares_memory", False)
-        for task in stale:
-            if task.after:
-                continue
-            reason = self._dataset_problem(task)
-            if reason:
-                self._fail(TaskResult(task, False, stage="validate", error=reason))
-                continue
-            notify = self._notifier(task) if live else None
-            if not live:
-                self.reporter.stage(task.key, task.label, "notebook")
-            running[executor.submit(builder.build, task, notify)] = ("report", task)
-
-        def release() -> None:
-            """Start each aggregate whose reports have all finished (built or failed)."""
-            pending = {t.key for t in stale} - {r.task.key for r in self.results}
-            for task in [t for t in held if not pending.intersection(t.after)]:
-                held.remove(task)
-                self.decide(task)  # hash its inputs now: the results files its reports just wrote
-                if not live:
-                    self.reporter.stage(task.key, task.label, "notebook")
-                notify = self._notifier(task) if live else None
-                running[executor.submit(builder.build, task, notify)] = ("report", task)
-
-        try:
-            release()
-            while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    kind, item = running.pop(fut)
-                    res = self._result(fut, item)
-                    if kind == "report" and res.ok and res.html is not None and pdf_lane is not None:
-                        running[pdf_lane.submit(builder.pdf, res, self._notifier(item))] = ("pdf", item)
-                    else:
-                        self._after_report(res)
-                release()
-        finally:
-            if pdf_lane is not None:
-                pdf_lane.shutdown(wait=True, cancel_futures=True)
-
-    @staticmethod
-    def _result(fut: Future, task: ReportTask) -> TaskResult:
-        try:
-            return fut.result()
-        except Exception as exc:  # a bug in the build code: this report fails, the others go on
-            log.warning("[%s] build failed", task.label, exc_info=(type(exc), exc, exc.__traceback__))
-            return TaskResult(task, False, stage="build", error=for_people(exc, "outputs"))
 
     def _notifier(self, task: ReportTask) -> Callable[[str], None]:
         def notify(stage: str) -> None:
@@ -600,19 +619,17 @@ class _Run:
             title = task.domain
         return {"year": task.year, "kind": task.domain, "area": task.area, "title": title}
 
-    def _keep_status(self, skipped: list[ReportTask]) -> None:
+    def _keep_status(self, task: ReportTask) -> None:
         """A skipped report missing from status.json (deleted file) is put back from the manifest."""
-        for task in skipped:
-            if task.key in self.store.items:
-                continue
-            entry = self.manifest.tasks[task.key]
-            outputs = {fmt: rec["path"] for fmt, rec in entry.get("outputs", {}).items()}
-            self.store.record_ok(
-                task.key, entry.get("built_at", self.when), outputs=outputs, **self._meta(task)
-            )
-            self._status_changed = True
+        if task.key in self.store.items:
+            return
+        entry = self.manifest.tasks[task.key]
+        outputs = {fmt: rec["path"] for fmt, rec in entry.get("outputs", {}).items()}
+        self.store.record_ok(task.key, entry.get("built_at", self.when), outputs=outputs, **self._meta(task))
+        self._status_changed = True
 
-    def _finish(self, skipped: list[ReportTask]) -> int:
+    def _finish(self) -> int:
+        skipped = self.skipped
         layout, say = self.layout, self.reporter.say
         index = layout.outputs / "index.html"
         if self._status_changed:
@@ -624,6 +641,7 @@ class _Run:
         failed = [r for r in self.results if not r.ok]
         done = len(self.results) - len(failed)
         seconds = time.perf_counter() - self.started
+        self.reporter.skipped_summary()
         say(
             f"\nĐã lập {done} báo cáo, bỏ qua {len(skipped)} báo cáo không đổi, {len(failed)} lỗi "
             f"({seconds:.1f} s). Mở {layout.display(index)}"

@@ -14,6 +14,7 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 log = logging.getLogger("dolisa_reports.pipeline")
@@ -37,6 +38,7 @@ class Reporter:
         self._lock = threading.Lock()
         self.running: dict[str, tuple[str, str, float]] = {}  # key -> (label, stage, started)
         self.total = self.finished = 0
+        self.skipped: list[str] = []
 
     # -- drawing -----------------------------------------------------------------------------
     def say(self, text: str = "") -> None:
@@ -53,25 +55,42 @@ class Reporter:
         pass
 
     # -- events ------------------------------------------------------------------------------
-    def plan(self, to_build: int, skipped: list[tuple[str, str]], workers: str) -> None:
-        """``skipped``: (label, reason) of the reports that are up to date."""
-        self.total = to_build
-        for label, reason in skipped:
-            log.info("skip %s: %s", label, reason)
-        if skipped:
-            if len(skipped) <= SKIPPED_SHOWN:
-                for label, _ in skipped:
-                    self.say(f"  = {label}  không đổi, bỏ qua")
-            else:
-                by_year: dict[str, int] = {}
-                for label, _ in skipped:
-                    year = label.split(" ", 1)[0]
-                    by_year[year] = by_year.get(year, 0) + 1
-                parts = ", ".join(f"{y}: {n}" for y, n in by_year.items())
-                self.say(f"  = {len(skipped)} báo cáo không đổi, bỏ qua ({parts})")
-        if to_build:
-            self.say(f"Lập {to_build} báo cáo ({workers} song song)…")
+    def skip(self, label: str, reason: str) -> None:
+        """A report that is up to date (listed by :meth:`skipped_summary` at the end)."""
+        log.info("skip %s: %s", label, reason)
+        with self._lock:
+            self.skipped.append(label)
+
+    def add(self, label: str, workers: Callable[[], str]) -> None:
+        """One more report to build (the build decides report by report, as their data is validated);
+        ``workers`` names the pool, said once before the first report."""
+        with self._lock:
+            self.total += 1
+            first = self.total == 1
+        if first:
+            self._begin(workers())
         else:
+            self._grow()
+
+    def _begin(self, workers: str) -> None:
+        self.say(f"Lập báo cáo ({workers} song song)…")
+
+    def _grow(self) -> None:
+        pass
+
+    def skipped_summary(self) -> None:
+        skipped = self.skipped
+        if len(skipped) <= SKIPPED_SHOWN:
+            for label in skipped:
+                self.say(f"  = {label}  không đổi, bỏ qua")
+        else:
+            by_year: dict[str, int] = {}
+            for label in skipped:
+                year = label.split(" ", 1)[0]
+                by_year[year] = by_year.get(year, 0) + 1
+            parts = ", ".join(f"{y}: {n}" for y, n in by_year.items())
+            self.say(f"  = {len(skipped)} báo cáo không đổi, bỏ qua ({parts})")
+        if not self.total:
             self.say("Mọi báo cáo đã cập nhật, không có gì phải lập lại.")
 
     def stale(self, label: str, reason: str) -> None:
@@ -133,10 +152,8 @@ class RichReporter(Reporter):
         if self._progress is not None and self._bar is not None and not line.startswith("    "):
             self._progress.advance(self._bar)
 
-    def plan(self, to_build: int, skipped, workers: str) -> None:
-        super().plan(to_build, skipped, workers)
-        if not to_build:
-            return
+    def _begin(self, workers: str) -> None:
+        super()._begin(workers)
         from rich.console import Console, Group
         from rich.live import Live
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -149,7 +166,7 @@ class RichReporter(Reporter):
             TimeElapsedColumn(),
             console=self.console,
         )
-        self._bar = self._progress.add_task("build", total=to_build)
+        self._bar = self._progress.add_task("build", total=self.total)
         self._live = Live(
             Group(self._progress, _Running(self)),
             console=self.console,
@@ -157,6 +174,10 @@ class RichReporter(Reporter):
             transient=True,
         )
         self._live.start()
+
+    def _grow(self) -> None:
+        if self._progress is not None and self._bar is not None:
+            self._progress.update(self._bar, total=self.total)
 
     def close(self) -> None:
         if self._live is not None:

@@ -4,17 +4,20 @@ A task names its inputs as *dependencies* and its files as *outputs*; deciding w
 the manifest's job (``manifest.py``) and running it is the executor's (``executor.py``). Nothing here
 imports pandas, papermill or nbconvert: planning an up-to-date build must stay cheap.
 
-Dependencies are of three kinds, each identified by a short string in the manifest:
+Dependencies (what the manifest hashes) are identified by short strings:
 
 - ``file:<path relative to the project root>`` — the file's content (sha256), or its absence;
 - ``tree:package`` — every file of the installed ``dolisa_reports`` package (code and templates);
-- ``task:<key>`` — another task's outputs (for reports built from other reports, e.g. a yearly summary);
-  the scheduler runs such a task after the ones it names.
 - ``out:<path relative to the outputs folder>`` — a file written by another task (the year-end summary
   reads the domain reports' ``<year>/results/<domain>.json``); hashed when the task is about to run.
 
+Each task also names the artefacts it ``reads`` and ``writes`` (``dataset:2021/labour``,
+``results:2021/labour``, ``html:2021/labour``): the build's task graph (``graph.py``) draws its edges
+from them, so a report runs after its validation, a year's validation after its comparison year's, and
+the summary after its domain reports.
+
 A task whose ``after`` names other tasks (the year's summary: its five domain reports) is an *aggregate*:
-it is rebuilt whenever one of them is, and runs once they have all finished.
+it is rebuilt whenever one of them is.
 """
 
 from __future__ import annotations
@@ -123,6 +126,18 @@ class ReportTask:
             paths += [layout.params_file(prev), *dataset_files(layout, prev, self.domain)]
         return [PACKAGE_DEP, *(file_dep(layout, p) for p in paths)]
 
+    def reads(self, layout: Layout) -> tuple[str, ...]:
+        """The artefacts of other tasks it reads, by id (the graph's edges, see ``graph.py``)."""
+        prev = comparison_year(layout, self.year)
+        ids = [dataset_id(self.year, self.domain)]
+        if prev != self.year:
+            ids.append(dataset_id(prev, self.domain))
+        return tuple(ids)
+
+    def writes(self) -> tuple[str, ...]:
+        """The artefacts other tasks may read: the HTML (for its PDF) and, province-wide, the results."""
+        return (f"html:{self.key}",) + (() if self.area else (f"results:{self.year}/{self.domain}",))
+
     def outputs(self, layout: Layout, formats: tuple[str, ...]) -> dict[str, Path]:
         """The files a successful build leaves, by format (the executed notebook always)."""
         out = self.out_dir(layout)
@@ -132,6 +147,10 @@ class ReportTask:
         if "pdf" in formats:
             files["pdf"] = out / f"{self.domain}.pdf"
         return files
+
+
+def dataset_id(year: int, domain: str) -> str:
+    return f"dataset:{year}/{domain}"
 
 
 def dataset_files(layout: Layout, year: int, domain: str) -> list[Path]:
@@ -167,6 +186,13 @@ class ValidateTask:
         if prev != self.year:  # the plausibility check compares with last year's validated figures
             paths += dataset_files(layout, prev, self.domain)
         return [PACKAGE_DEP, *(file_dep(layout, p) for p in paths)]
+
+    def reads(self, layout: Layout) -> tuple[str, ...]:
+        prev = comparison_year(layout, self.year)
+        return (dataset_id(prev, self.domain),) if prev != self.year else ()
+
+    def writes(self) -> tuple[str, ...]:
+        return (dataset_id(self.year, self.domain),)
 
     def outputs(self, layout: Layout) -> dict[str, Path]:
         meta, indicators, areas = dataset_files(layout, self.year, self.domain)
@@ -211,6 +237,12 @@ class SummaryTask(ReportTask):
     def parameters(self) -> dict:
         return {"year": self.year}
 
+    def reads(self, layout: Layout) -> tuple[str, ...]:
+        return tuple(f"results:{self.year}/{d}" for d in DOMAINS)
+
+    def writes(self) -> tuple[str, ...]:
+        return (f"html:{self.key}",)
+
     def heading(self, params) -> str:
         return f"Báo cáo tổng kết năm {self.year}"
 
@@ -246,19 +278,22 @@ def plan(
     years: list[int],
     domains: list[str] | tuple[str, ...] = DOMAINS,
     areas: Callable[[int, str], list[tuple[str, str]]] | None = None,
+    provincial: bool = True,
 ) -> list[ReportTask]:
     """The reports of a build, in a stable order (year, then the domains' order, then the summary).
 
     A year's summary is planned when the build covers every domain (no ``--domain``, or all five).
     With ``areas`` (``--per-area``: ``(year, domain) -> [(area code, slug), …]``, see ``areas.py``), each
-    year then gets one report per domain and area, after its provincial reports.
+    year then gets one report per domain and area, after its provincial reports (only those with
+    ``provincial=False``: the build plans them once the year's data is validated).
     """
     order = {d: i for i, d in enumerate(DOMAINS)}
     every = set(DOMAINS) <= set(domains)
     tasks: list[ReportTask] = []
     for y in sorted(years):
-        tasks += [ReportTask(y, d) for d in sorted(domains, key=lambda d: order.get(d, 99))]
-        if every:
+        if provincial:
+            tasks += [ReportTask(y, d) for d in sorted(domains, key=lambda d: order.get(d, 99))]
+        if provincial and every:
             tasks.append(SummaryTask(y))
         if areas is not None:
             for d in sorted(domains, key=lambda d: order.get(d, 99)):
