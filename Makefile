@@ -11,7 +11,7 @@ CHROMIUM ?= /usr/bin/chromium
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install reports html validate test test-fast lint format benchmark clean clean-outputs hooks browser-deps
+.PHONY: help install reports html validate test test-fast lint format benchmark clean clean-outputs hooks browser-deps test-deps
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "; printf "Các lệnh (make <lệnh>):\n"} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,7 +27,7 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP) ## Create .venv and install the pinned dependencies
 	@echo "Môi trường: $(VENV) (Python $$($(PY) -c 'import sys; print(sys.version.split()[0])'))"
 
-reports: $(STAMP) ## Build every report (HTML + PDF) from data/raw/ into outputs/
+reports: $(STAMP) ## Build every report (HTML, PDF, Word) from data/raw/ into outputs/
 	$(PY) run_all.py
 
 html: $(STAMP) ## Build the HTML reports only
@@ -39,25 +39,28 @@ validate: $(STAMP) ## Check every workbook in data/raw/ and write data/processed
 test: $(STAMP) ## Run the whole test suite (unit, notebooks, backtests)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-browser-deps: ## Install Debian's chromium (browser test) and strace (data-flow test) (as root; otherwise say why it is skipped)
-	@if { [ -x "$(CHROMIUM)" ] || command -v chromium >/dev/null 2>&1; } && command -v strace >/dev/null 2>&1; then \
-	  echo "Chromium: $$(command -v chromium || echo $(CHROMIUM)) (đã cài); strace (đã cài)"; \
+test-deps: ## Install what the tests drive (as root): Debian's chromium (browser), LibreOffice Writer (Word documents), strace (data flow)
+	@if { [ -x "$(CHROMIUM)" ] || command -v chromium >/dev/null 2>&1; } && command -v strace >/dev/null 2>&1 \
+	    && command -v soffice >/dev/null 2>&1; then \
+	  echo "Chromium: $$(command -v chromium || echo $(CHROMIUM)) (đã cài); LibreOffice: $$(command -v soffice) (đã cài); strace (đã cài)"; \
 	elif [ "$$(id -u)" != 0 ]; then \
-	  echo "Chưa có chromium và không chạy với quyền root: phép thử trình duyệt sẽ được bỏ qua" \
-	       "(cài bằng: sudo apt-get install chromium)."; \
+	  echo "Chưa có chromium/LibreOffice và không chạy với quyền root: các phép thử cần chúng sẽ được bỏ qua" \
+	       "(cài bằng: sudo apt-get install chromium libreoffice-writer-nogui strace)."; \
 	elif ! command -v apt-get >/dev/null 2>&1; then \
-	  echo "Chưa có chromium và máy không có apt-get: phép thử trình duyệt sẽ được bỏ qua" \
+	  echo "Chưa có chromium/LibreOffice và máy không có apt-get: các phép thử cần chúng sẽ được bỏ qua" \
 	       "(hoặc đặt DOLISA_CHROMIUM=/đường/dẫn/chromium)."; \
 	else \
-	  echo "Cài chromium, strace (apt-get)…"; \
+	  echo "Cài chromium, LibreOffice Writer, strace (apt-get)…"; \
 	  if DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
 	     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	          chromium fonts-liberation2 strace >/dev/null; then \
-	    echo "Chromium: $$(command -v chromium) ($$(chromium --version 2>/dev/null | head -n1))"; \
+	          chromium fonts-liberation2 strace libreoffice-writer-nogui >/dev/null; then \
+	    echo "Chromium: $$(command -v chromium) ($$(chromium --version 2>/dev/null | head -n1)); LibreOffice: $$(command -v soffice)"; \
 	  else \
-	    echo "Không cài được chromium: phép thử trình duyệt sẽ được bỏ qua."; \
+	    echo "Không cài được chromium/LibreOffice: các phép thử cần chúng sẽ được bỏ qua."; \
 	  fi; \
 	fi
+
+browser-deps: test-deps ## Same as test-deps (its former name)
 
 test-fast: $(STAMP) ## Run the unit tests only (no notebook builds)
 	$(PY) -m pytest -m "not slow and not browser" $(PYTEST_ARGS)

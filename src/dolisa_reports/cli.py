@@ -130,7 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="extend",
         help=f"lĩnh vực, trong: {', '.join(DOMAINS)} (dùng được nhiều lần)",
     )
-    parser.add_argument("--format", default="html,pdf", help="định dạng: html,pdf (mặc định) hoặc html")
+    parser.add_argument(
+        "--format",
+        default="html,pdf,docx",
+        help="định dạng, cách nhau bởi dấu phẩy: html, pdf, docx (mặc định: html,pdf,docx)",
+    )
     parser.add_argument(
         "--jobs", type=int, default=None, help="số tiến trình chạy song song (mặc định: số lõi CPU)"
     )

@@ -138,7 +138,9 @@ def _formula(ref: str, formula: str, cached: str | None, text: bool = False, err
         f_xml = f"<f>{xml_escape(formula)}</f>".encode()  # as openpyxl writes it
 
         def patch(xml: bytes) -> bytes:
-            pattern = re.compile(rb'<c r="' + ref.encode() + rb'"([^>]*)>' + re.escape(f_xml) + rb"<v ?/>")
+            pattern = re.compile(
+                rb'<c r="' + ref.encode() + rb'"([^>]*)>' + re.escape(f_xml) + rb"(?:<v ?/>|<v></v>)"
+            )
             kind = b' t="e"' if error else (b' t="str"' if text else b"")
             new, n = pattern.subn(
                 lambda m: (

@@ -88,7 +88,12 @@ def _notebook_html(fragment: str, title: str = "Báo cáo thử") -> str:
     """``fragment`` as the output of one notebook cell, exported like a real report."""
     out = nbformat.v4.new_output("display_data", data={"text/html": fragment})
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=[out])])
-    return to_html(nb, title=title, footer="Lập tự động (kiểm thử).")
+    return to_html(
+        nb,
+        title=title,
+        footer="Lập tự động (kiểm thử) · WeasyPrint 68 · tệp số liệu (SHA-256): 2021/labour.xlsx 0123abcd.",
+        stamp="Lập tự động bằng dolisa-reports · mã lần lập 0123456789 · ngày 10/12/2021",
+    )
 
 
 def _long_table(rows: int = 90) -> str:
@@ -258,6 +263,21 @@ def test_chromium_engine_makes_the_same_a4_document(tmp_path):
     with pdfplumber.open(out) as doc:
         assert "Chỉ tiêu thử nghiệm" in (doc.pages[1].extract_text() or "")  # header repeated
         assert _top_margin_text(doc.pages[1]) == "2"
+    _printed_stamp_not_footer(out)
+    assert "weasyprint" not in str(reader.metadata or {}).lower()  # the Chromium PDF does not claim it
+
+
+def _printed_stamp_not_footer(pdf: Path) -> None:
+    """On paper: the one-line stamp; the provenance footer (versions, hashes) stays in the HTML."""
+    text = _pdf_text(pdf)
+    assert _norm("mã lần lập 0123456789 · ngày 10/12/2021") in text
+    assert "SHA-256" not in text and "WeasyPrint" not in text
+
+
+def test_the_weasyprint_pdf_prints_the_stamp_not_the_footer(tmp_path):
+    out = tmp_path / "2021" / "stamp.pdf"
+    html_to_pdf(_notebook_html(f"<p>{VIETNAMESE}</p>"), out, base_url=out.parent, engine="weasyprint")
+    _printed_stamp_not_footer(out)
 
 
 # -- slow: the 2021 sample -----------------------------------------------------------------------

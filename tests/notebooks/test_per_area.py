@@ -8,6 +8,7 @@ import re
 import openpyxl
 import pytest
 from conftest import run_build
+from docx import Document
 
 from dolisa_reports.inputs.contract import AREA_HEADER_ROW, SHEET_AREAS
 from dolisa_reports.inputs.params import load_params
@@ -104,7 +105,7 @@ def _ld01_actual(html: str) -> str:
 
 @pytest.mark.slow
 def test_per_area_build_writes_one_report_per_area_and_is_incremental(project, monkeypatch, capsys):
-    args = ("--year", str(YEAR), "--per-area", "--format", "html", "--domain", "labour")
+    args = ("--year", str(YEAR), "--per-area", "--format", "html,docx", "--domain", "labour")
     assert run_build(project, *args) == 0
     params = load_params(YEAR, project)
     figures = _area_figures(project, "LD01")
@@ -118,6 +119,9 @@ def test_per_area_build_writes_one_report_per_area_and_is_incremental(project, m
         assert 'href="../../../index.html"' in html
         assert (path.parent / "notebooks" / "labour.ipynb").is_file()
         assert f'href="{YEAR}/areas/{area.slug}/labour.html"' in index
+        assert f'href="{YEAR}/areas/{area.slug}/labour.docx"' in index  # and its Word document
+        word = Document(str(path.with_suffix(".docx")))
+        assert area.name in next(p.text for p in word.paragraphs if p.style.name == "Title")
     assert not (project.outputs / str(YEAR) / "areas" / params.areas.items[0].slug / "results").exists()
     results = json.loads(
         (project.outputs / str(YEAR) / "results" / "labour.json").read_text(encoding="utf-8")

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,7 +17,7 @@ from conftest import copy_project
 from dolisa_reports import DOMAINS
 from dolisa_reports.paths import Layout
 from dolisa_reports.pipeline import clock, provenance
-from dolisa_reports.pipeline.provenance import BuildInfo, GitState, ReportProvenance, footer_text
+from dolisa_reports.pipeline.provenance import BuildInfo, GitState, ReportProvenance, footer_text, stamp_text
 
 GIT = shutil.which("git")
 needs_git = pytest.mark.skipif(GIT is None, reason="git is not installed")
@@ -175,7 +176,19 @@ def test_footer_is_compact_and_the_record_complete():
     prov = ReportProvenance(_info(), inputs, {"year": 2021, "area": None}, "params/2021.yaml")
     text = footer_text(prov)
     assert "commit 0123456789ab (có thay đổi chưa commit)" in text
-    assert "Python 3.11.9" in text and "pandas 2.2.2" in text and "WeasyPrint 62.3" in text
+    assert "Python 3.11.9" in text and "pandas 2.2.2" in text
+    assert "WeasyPrint" not in text  # the footer names what made the HTML; a PDF engine is not that
+    stamp = stamp_text(prov)
+    assert stamp == f"Lập tự động bằng dolisa-reports · mã lần lập {prov.build_id} · ngày 10/12/2021"
+    assert re.fullmatch(r"[0-9a-f]{10}", prov.build_id)
+    other = ReportProvenance(
+        _info(), {**inputs, "tree:package": "q" * 64}, {"year": 2021}, "params/2021.yaml"
+    )
+    assert other.build_id != prov.build_id  # the id stands for the inputs
+    assert (
+        ReportProvenance(_info(), dict(inputs), {"year": 2021, "area": None}, "params/2021.yaml").build_id
+        == prov.build_id
+    )
     assert "params/2021.yaml (aaaaaaaaaaaa), year=2021" in text and "area" not in text
     assert "2021/labour.xlsx bbbbbbbbbbbb" in text and "2020/labour.xlsx eeeeeeeeeeee" in text
     assert "2021/narrative/labour.md không có" in text

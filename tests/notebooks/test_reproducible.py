@@ -75,9 +75,10 @@ def two_builds(tmp_path_factory) -> tuple[Layout, Layout]:
             layout = Layout(root=root, outputs=root.parent / f"outputs-{name}")
             log = io.StringIO()
             with contextlib.redirect_stdout(log):
-                code = run_build(layout, "--year", str(YEAR), "--format", "html,pdf")
+                code = run_build(layout, "--year", str(YEAR), "--format", "html,pdf,docx")
             assert code == 0, log.getvalue()
-            assert "PDF:" not in log.getvalue() and "Phụ lục Excel:" not in log.getvalue(), log.getvalue()
+            for warning in ("PDF:", "DOCX:", "Phụ lục Excel:"):
+                assert warning not in log.getvalue(), log.getvalue()
             builds.append(layout)
     return builds[0], builds[1]
 
@@ -91,7 +92,7 @@ def test_two_builds_are_byte_identical(two_builds):
     files_a, files_b = _files(a.outputs), _files(b.outputs)
     assert set(files_a) == set(files_b)
     compared = [name for name in files_a if not VARIABLE.search(name)]
-    expected = {f"{YEAR}/{d}.{ext}" for d in (*DOMAINS, "summary") for ext in ("html", "pdf")}
+    expected = {f"{YEAR}/{d}.{ext}" for d in (*DOMAINS, "summary") for ext in ("html", "pdf", "docx")}
     expected |= {f"{YEAR}/phu_luc_{YEAR}.xlsx", "index.html", "status.json"}
     expected |= {f"{YEAR}/results/{d}.json" for d in DOMAINS}
     assert expected <= set(compared), expected - set(compared)

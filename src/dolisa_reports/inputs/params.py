@@ -39,6 +39,15 @@ class Signatory(_Strict):
 class DomainInfo(_Strict):
     title: str
     unit: str
+    recipients: tuple[str, ...] | None = None  # "Nơi nhận" of this report (default: the year's)
+    signatory: Signatory | None = None  # who signs this report (default: the year's)
+
+
+class SummaryInfo(_Strict):
+    """The year-end summary's closing block (defaults: the year's recipients and signatory)."""
+
+    recipients: tuple[str, ...] | None = None
+    signatory: Signatory | None = None
 
 
 class Unit(_Strict):
@@ -81,7 +90,9 @@ class YearParams(_Strict):
     place: str
     report_date: dt.date
     signatory: Signatory
+    recipients: tuple[str, ...] = ()  # "Nơi nhận" of every report, before the responsible units
     domains: dict[str, DomainInfo]
+    summary: SummaryInfo = SummaryInfo()
     units: tuple[Unit, ...] = ()
     areas: Areas
     notes: str = ""
@@ -113,6 +124,15 @@ class YearParams(_Strict):
 
     def domain_title(self, domain: str) -> str:
         return self.domains[domain].title
+
+    def closing(self, domain: str | None) -> tuple[tuple[str, ...], Signatory]:
+        """("Nơi nhận" lines, signatory) of a domain's report, or of the summary (``None``): its own
+        entries in params, else the year's; with no recipients at all, the department's leadership."""
+        own = self.summary if domain is None or domain == "summary" else self.domains[domain]
+        recipients = own.recipients if own.recipients is not None else self.recipients
+        if not recipients:
+            recipients = (f"Lãnh đạo {self.organisation.short_name}",)
+        return tuple(recipients), own.signatory or self.signatory
 
 
 class ParamsError(UserError):

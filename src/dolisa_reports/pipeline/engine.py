@@ -20,6 +20,7 @@ it again. Outputs are replaced atomically, so a failed rebuild keeps the last go
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -38,14 +39,14 @@ from .runlog import RunLog, log
 from .status import StatusStore
 from .tasks import ReportTask, dataset_id, plan, validation_plan
 
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "docx")
 
 
 @dataclass
 class BuildOptions:
     years: list[int] | None = None
     domains: list[str] | None = None
-    formats: str | tuple[str, ...] = "html,pdf"
+    formats: str | tuple[str, ...] = "html,pdf,docx"
     jobs: int | None = None
     force: bool = False
     outputs: str | Path | None = None
@@ -59,7 +60,7 @@ class BuildOptions:
         items = tuple(f.strip().lower() for f in items if f.strip())
         bad = [f for f in items if f not in FORMATS]
         if bad:
-            raise ValueError(f"định dạng không hỗ trợ: {', '.join(bad)} (chọn html, pdf)")
+            raise ValueError(f"định dạng không hỗ trợ: {', '.join(bad)} (chọn html, pdf, docx)")
         return items or ("html",)
 
 
@@ -151,6 +152,36 @@ class Builder:
 
         return footer_text(self.provenance(task))
 
+    def stamp(self, task: ReportTask) -> str:
+        from .provenance import stamp_text
+
+        return stamp_text(self.provenance(task))
+
+    def docx(self, task: ReportTask, html: str, params) -> Path:
+        """The Word document, from the HTML just written (presentation/word.py)."""
+        from ..atomic import atomic_write_bytes
+        from ..presentation.word import DocxMeta, html_to_docx
+        from .provenance import footer_text, stamp_text
+        from .yearend import provenance_record
+
+        prov = self.provenance(task)
+        meta = DocxMeta(
+            title=task.heading(params),
+            author=params.organisation.name,
+            stamp=stamp_text(prov),
+            comments=stamp_text(prov),
+            properties={
+                "dolisa.build_id": prov.build_id,
+                "dolisa.provenance": footer_text(prov),
+                "dolisa.record": json.dumps(provenance_record(self.layout, task, prov), ensure_ascii=False),
+            },
+            when=prov.info.when,
+            keywords=f"{task.domain}, {task.year}",
+        )
+        path = task.outputs(self.layout, self.formats)["docx"]
+        atomic_write_bytes(path, html_to_docx(html, meta))
+        return path
+
     def build(self, task: ReportTask, notify: Callable[[str], None] | None = None) -> TaskResult:
         from ..atomic import atomic_write_text
         from ..inputs.params import load_params
@@ -191,7 +222,9 @@ class Builder:
         title = task.heading(params)
         result = TaskResult(task, True, stage="export")
         try:
-            html = to_html(nb, title=title, footer=self.footer(task), index_href=task.index_href)
+            html = to_html(
+                nb, title=title, footer=self.footer(task), stamp=self.stamp(task), index_href=task.index_href
+            )
         except Exception as exc:  # an export bug must not take the other reports down
             log.warning("[%s] HTML export failed", task.label, exc_info=True)
             return TaskResult(
@@ -209,6 +242,15 @@ class Builder:
         from .yearend import side_outputs  # results/<domain>.json, or the summary's Excel appendix
 
         extra, result.warnings = side_outputs(layout, task, nb, self.provenance(task))
+        if "docx" in self.formats:
+            stage("docx")
+            try:
+                extra["docx"] = self.docx(task, html, params)
+            except Exception as exc:  # like the PDF: a warning, and the report stays stale
+                log.warning("[%s] DOCX failed", task.label, exc_info=True)
+                result.warnings.append(f"DOCX: {for_people(exc, layout.display(out_dir))}")
+                if files["docx"].exists():
+                    result.outputs["docx"] = _rel(layout, files["docx"])  # the last good DOCX stays linked
         result.fresh.update(extra)
         result.outputs.update({fmt: _rel(layout, p) for fmt, p in extra.items() if fmt != "results"})
         result.seconds = time.perf_counter() - start

@@ -28,8 +28,13 @@ def _exporter():
 
 
 def to_html(
-    nb: nbformat.NotebookNode, title: str, footer: str = "", index_href: str = "../index.html"
+    nb: nbformat.NotebookNode,
+    title: str,
+    footer: str = "",
+    index_href: str = "../index.html",
+    stamp: str = "",
 ) -> str:
-    resources = {"report_title": title, "footer": footer, "index_href": index_href}
+    """``footer``: the provenance line the screen shows; ``stamp``: the one line print shows instead."""
+    resources = {"report_title": title, "footer": footer, "index_href": index_href, "stamp": stamp}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return body

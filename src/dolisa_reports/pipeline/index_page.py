@@ -12,7 +12,7 @@ from ..paths import Layout
 from ..presentation.render import render
 from .status import StatusStore
 
-FORMAT_LABEL = {"html": "HTML", "pdf": "PDF", "ipynb": "Notebook", "xlsx": "Excel"}
+FORMAT_LABEL = {"html": "HTML", "pdf": "PDF", "docx": "Word", "ipynb": "Notebook", "xlsx": "Excel"}
 
 
 def _fmt_time(iso: str | None) -> str:

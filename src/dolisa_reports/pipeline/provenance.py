@@ -40,7 +40,7 @@ KEY_PACKAGES = (
     "pandera",
     "numpy",
 )
-FOOTER_PACKAGES = ("pandas", "matplotlib", "papermill", "nbconvert", "openpyxl", "weasyprint")
+FOOTER_PACKAGES = ("pandas", "matplotlib", "papermill", "nbconvert", "openpyxl")  # what makes the HTML
 DISPLAY_NAME = {"weasyprint": "WeasyPrint", "jinja2": "Jinja2", "babel": "Babel"}
 GIT_TIMEOUT = 10  # seconds per git command
 
@@ -192,7 +192,20 @@ class ReportProvenance:
             rec["params_file"] = self.params_file
         if self.sources:
             rec["sources"] = dict(sorted(self.sources.items()))
+        rec["build_id"] = self.build_id
         return rec
+
+    @property
+    def build_id(self) -> str:
+        """A short id of this report's build: the same code, versions, inputs and time give the same id
+        (printed on the PDF and DOCX; the manifest holds what it stands for)."""
+        import hashlib
+        import json
+
+        basis = {**self.info.as_record(), "inputs": dict(sorted(self.inputs.items()))}
+        basis.update(parameters=self.parameters, params_file=self.params_file, sources=self.sources)
+        text = json.dumps(basis, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
 
     def data_files(self) -> dict[str, str]:
         """Workbooks and narratives (path under the project -> sha256), this report's and its sources'."""
@@ -235,6 +248,15 @@ def _versions_text(versions: dict[str, str]) -> str:
     items = [f"Python {versions.get('python', UNKNOWN)}"]
     items += [f"{DISPLAY_NAME.get(n, n)} {versions[n]}" for n in FOOTER_PACKAGES if n in versions]
     return ", ".join(items)
+
+
+def stamp_text(prov: ReportProvenance) -> str:
+    """The one line a printed report (PDF, DOCX) carries: build id and date; the rest is in the manifest."""
+    from ..presentation.vnformat import date
+
+    return (
+        f"Lập tự động bằng dolisa-reports · mã lần lập {prov.build_id} · ngày {date(prov.info.when.date())}"
+    )
 
 
 def footer_text(prov: ReportProvenance) -> str:

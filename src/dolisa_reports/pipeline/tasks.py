@@ -146,6 +146,8 @@ class ReportTask:
             files["results"] = results_path(layout, self.year, self.domain)
         if "pdf" in formats:
             files["pdf"] = out / f"{self.domain}.pdf"
+        if "docx" in formats:
+            files["docx"] = out / f"{self.domain}.docx"
         return files
 
 
@@ -266,6 +268,8 @@ class SummaryTask(ReportTask):
         }
         if "pdf" in formats:
             files["pdf"] = out / "summary.pdf"
+        if "docx" in formats:
+            files["docx"] = out / "summary.docx"
         return files
 
 

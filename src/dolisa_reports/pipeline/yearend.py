@@ -17,8 +17,10 @@ from pathlib import Path
 from .. import DOMAINS
 from ..atomic import atomic_write_text
 from ..paths import Layout
+from ..problems import for_people
 from .manifest import sha256_file
 from .provenance import BuildInfo, ReportProvenance, data_sources
+from .runlog import log
 from .tasks import ReportTask, results_path
 
 
@@ -96,13 +98,15 @@ def side_outputs(
         try:
             return {"xlsx": write_appendix(layout, task, prov)}, []
         except Exception as exc:
-            return {}, [f"Phụ lục Excel: {type(exc).__name__}: {exc}"]
+            log.warning("[%s] appendix failed", task.label, exc_info=True)
+            return {}, [f"Phụ lục Excel: {for_people(exc, layout.display(layout.out_year(task.year)))}"]
     if task.area is not None:
         return {}, []
     try:
         path = write_results(layout, task, nb, prov)
     except Exception as exc:
-        return {}, [f"Tệp kết quả: {type(exc).__name__}: {exc}"]
+        log.warning("[%s] results file failed", task.label, exc_info=True)
+        return {}, [f"Tệp kết quả: {for_people(exc, layout.display(layout.out_year(task.year)))}"]
     if path is None:
         return {}, [
             "notebook không ghi kết quả (thiếu ô r.record_results(ctx)): báo cáo tổng kết không dùng được"

@@ -39,12 +39,13 @@ def render(name: str, **context) -> str:
     return env().get_template(name).render(**context)
 
 
-def signature(params, units: list[str]) -> str:
-    """The closing block: 'Nơi nhận' (leadership + the responsible units) and the signatory of params."""
-    sig = params.signatory
+def signature(params, units: list[str], domain: str | None = None) -> str:
+    """The closing block: 'Nơi nhận' (from params, then the responsible units) and the signatory of the
+    domain's report (``domain=None``: the year-end summary), both from params/<year>.yaml."""
+    recipients, sig = params.closing(domain)
     return render(
         "signature.html.j2",
-        recipients=[f"Lãnh đạo {params.organisation.short_name}", *dict.fromkeys(units)],
+        recipients=list(dict.fromkeys([*recipients, *units])),
         unit_short=params.organisation.abbreviation,
         title=sig.title,
         signer_name=sig.name,

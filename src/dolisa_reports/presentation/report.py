@@ -502,7 +502,7 @@ def sources(ctx: ReportContext) -> HTML:
 
 def signature_block(ctx: ReportContext) -> HTML:
     """'Nơi nhận' and the signatory (title and name from params/<year>.yaml)."""
-    return HTML(signature(ctx.params, [ctx.params.domains[ctx.domain].unit]))
+    return HTML(signature(ctx.params, [ctx.params.domains[ctx.domain].unit], ctx.domain))
 
 
 def record_results(ctx: ReportContext) -> None:

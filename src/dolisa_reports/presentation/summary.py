@@ -275,7 +275,7 @@ def report_links(ctx: SummaryContext) -> HTML:
 
 
 def signature_block(ctx: SummaryContext) -> HTML:
-    return HTML(signature(ctx.params, [ctx.params.domains[d].unit for d in ctx.domains]))
+    return HTML(signature(ctx.params, [ctx.params.domains[d].unit for d in ctx.domains], None))
 
 
 def _roman(n: int) -> str:
