@@ -62,3 +62,20 @@ def built_2021(tmp_path_factory) -> Layout:
     code = run_build(layout, "--year", "2021", "--format", "html")
     assert code == 0, "the sample year 2021 must build"
     return layout
+
+
+def build_copy(tmp_path_factory, name: str, *args: str, warnings: tuple[str, ...] = ()) -> Layout:
+    """A fresh copy of the project built with ``args``; the build must succeed without any of the
+    ``warnings`` (e.g. "PDF:") in its output."""
+    import contextlib
+    import io
+
+    root = copy_project(tmp_path_factory.mktemp(name) / "project")
+    layout = Layout(root=root, outputs=root / "outputs")
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log):
+        code = run_build(layout, *args)
+    assert code == 0, log.getvalue()
+    for warning in warnings:
+        assert warning not in log.getvalue(), log.getvalue()
+    return layout

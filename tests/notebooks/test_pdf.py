@@ -6,7 +6,6 @@ pypdf and pdfplumber; the fast ones render small documents through the same nbco
 
 from __future__ import annotations
 
-import contextlib
 import html as htmllib
 import io
 import json
@@ -19,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pdfplumber
 import pytest
-from conftest import copy_project, run_build
+from conftest import build_copy, run_build
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
@@ -285,14 +284,7 @@ def test_the_weasyprint_pdf_prints_the_stamp_not_the_footer(tmp_path):
 
 @pytest.fixture(scope="module")
 def pdf_2021(tmp_path_factory) -> Layout:
-    root = copy_project(tmp_path_factory.mktemp("pdf") / "project")
-    layout = Layout(root=root, outputs=root / "outputs")
-    log = io.StringIO()
-    with contextlib.redirect_stdout(log):
-        code = run_build(layout, "--year", "2021", "--format", "html,pdf")
-    assert code == 0, log.getvalue()
-    assert "PDF:" not in log.getvalue(), log.getvalue()  # no PDF warning either
-    return layout
+    return build_copy(tmp_path_factory, "pdf", "--year", "2021", "--format", "html,pdf", warnings=("PDF:",))
 
 
 def _pdfs(layout: Layout) -> dict[str, Path]:

@@ -296,17 +296,7 @@ def _table_borders(st) -> None:
     if tblpr is None:
         tblpr = OxmlElement("w:tblPr")
         st.element.append(tblpr)
-    for old in tblpr.findall(_qn("w:tblBorders")):
-        tblpr.remove(old)
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        b = OxmlElement(f"w:{edge}")
-        b.set(_qn("w:val"), "single")
-        b.set(_qn("w:sz"), "4")
-        b.set(_qn("w:space"), "0")
-        b.set(_qn("w:color"), "000000")
-        borders.append(b)
-    tblpr.append(borders)
+    _borders(tblpr, val="single", sz="4", space="0", color="000000")
     for cond in st.element.findall(_qn("w:tblStylePr")):  # pandoc's header row: no bottom-only rule
         st.element.remove(cond)
 
@@ -390,18 +380,26 @@ def _replace(p, table) -> None:
     p._p.getparent().remove(p._p)
 
 
-def _borderless(table) -> None:
+def _borders(tblpr, **attrs: str) -> None:
+    """Replace the table properties' borders: every edge and inner line with ``attrs`` (w:val, w:sz…)."""
     from docx.oxml import OxmlElement
 
+    for old in tblpr.findall(_qn("w:tblBorders")):
+        tblpr.remove(old)
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        line = OxmlElement(f"w:{edge}")
+        for name, value in attrs.items():
+            line.set(_qn(f"w:{name}"), value)
+        borders.append(line)
+    tblpr.append(borders)
+
+
+def _borderless(table) -> None:
     tblpr = table._tbl.tblPr
     for st in tblpr.findall(_qn("w:tblStyle")):
         tblpr.remove(st)
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        b = OxmlElement(f"w:{edge}")
-        b.set(_qn("w:val"), "nil")
-        borders.append(b)
-    tblpr.append(borders)
+    _borders(tblpr, val="nil")
 
 
 def _cell_lines(cell, lines, *, size=13, bold=False, italic=False, underline=False, align="center"):
