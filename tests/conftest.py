@@ -79,3 +79,19 @@ def build_copy(tmp_path_factory, name: str, *args: str, warnings: tuple[str, ...
     for warning in warnings:
         assert warning not in log.getvalue(), log.getvalue()
     return layout
+
+
+def run_cli(layout: Layout, *args: str) -> int:
+    """A subcommand (new-year, status, issue, …) against ``layout``, its outputs folder included."""
+    from dolisa_reports.cli import main
+
+    saved = {k: os.environ.get(k) for k in ("DOLISA_ROOT", "DOLISA_OUTPUTS")}
+    os.environ["DOLISA_ROOT"], os.environ["DOLISA_OUTPUTS"] = str(layout.root), str(layout.outputs)
+    try:
+        return main(list(args))
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

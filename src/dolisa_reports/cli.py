@@ -11,14 +11,19 @@ from .paths import Layout
 from .problems import Severity, UserError, errors, warnings
 
 
-def _domains(value: str) -> list[str]:
+def _choices(value: str, allowed, what: str) -> list[str]:
+    """``a,b`` → ``["a", "b"]``, each checked against ``allowed`` (a message naming what is allowed)."""
     items = [v.strip() for v in value.split(",") if v.strip()]
-    bad = [v for v in items if v not in DOMAINS]
+    bad = [v for v in items if v not in allowed]
     if bad:
         raise argparse.ArgumentTypeError(
-            f"lĩnh vực không hợp lệ: {', '.join(bad)} (chọn trong: {', '.join(DOMAINS)})"
+            f"{what} không hợp lệ: {', '.join(bad)} (chọn trong: {', '.join(allowed)})"
         )
     return items
+
+
+def _domains(value: str) -> list[str]:
+    return _choices(value, DOMAINS, "lĩnh vực")
 
 
 def _years(value: str) -> list[int]:
@@ -64,6 +69,9 @@ def cmd_validate(args) -> int:
         print(f"  Bảng đã kiểm tra: {rel}/")
         if errs:
             status = 1
+    from .pipeline.index_page import refresh_index
+
+    refresh_index(layout)  # the index's "submissions" show the new validation
     return status
 
 
@@ -80,6 +88,13 @@ def cmd_template(args) -> int:
     layout = Layout.default()
     status = 0
     for year in args.year:
+        if not layout.params_file(year).is_file():
+            print(
+                f"[LỖI] chưa có tham số năm {year} (params/{year}.yaml). Tạo năm mới bằng: "
+                f"python run_all.py new-year {year}"
+            )
+            status = 1
+            continue
         try:
             written = write_templates(year, layout, domains=args.domain or DOMAINS)
         except UserError as exc:
@@ -90,6 +105,75 @@ def cmd_template(args) -> int:
             rel = path.relative_to(layout.root)
             print(f"đã tạo {rel}" if did else f"đã có {rel}: giữ nguyên, không ghi đè")
     return status
+
+
+def cmd_new_year(args) -> int:
+    from .inputs.newyear import make_new_year
+    from .pipeline.index_page import refresh_index
+
+    layout = Layout.default()
+    for line in make_new_year(layout, args.year):
+        print(line)
+    index = refresh_index(layout)
+    if index is not None:
+        print(f"Danh mục: {layout.display(index)}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    """Who has sent what, for each year asked (default: every year with params)."""
+    import datetime as dt
+
+    from .pipeline.status import StatusStore
+    from .pipeline.submissions import status_lines
+
+    layout = Layout.default()
+    years = args.year or sorted(int(p.stem) for p in layout.params_dir.glob("*.yaml") if p.stem.isdigit())
+    store = StatusStore(layout.outputs / "status.json")
+    today = dt.date.today()
+    for year in years:
+        for line in status_lines(layout, year, today, store.items):
+            print(line)
+    return 0
+
+
+def _reports(value: str) -> list[str]:
+    from .inputs.issues import REPORTS
+
+    return _choices(value, REPORTS, "báo cáo")
+
+
+def cmd_issue(args) -> int:
+    """Record the issue of reports, then build them once with their number: they are frozen from then on."""
+    from .inputs import issues
+    from .inputs.params import load_params
+
+    layout = Layout.default()
+    year = args.year
+    load_params(year, layout)  # a year without params cannot have issued reports
+    reports = args.domain or list(issues.REPORTS)
+    if args.number and len(reports) > 1:
+        print("[LỖI] mỗi báo cáo một số: dùng --number với đúng một --domain (hoặc bỏ --number).")
+        return 2
+    date = issues.parse_date(args.date)
+    for line in issues.record(layout, year, reports, args.number or "", date):
+        print(line)
+    from .pipeline.engine import BuildOptions, run_build
+
+    every = issues.SUMMARY in reports or set(DOMAINS) <= set(reports)
+    domains = None if every else [r for r in reports if r != issues.SUMMARY]
+    print("Lập các báo cáo với số và ngày ban hành, rồi cố định chúng…")
+    return run_build(BuildOptions(years=[year], domains=domains, formats=args.format))
+
+
+def cmd_unissue(args) -> int:
+    from .inputs import issues
+
+    layout = Layout.default()
+    reports = args.domain or list(issues.REPORTS)
+    for line in issues.remove(layout, args.year, reports):
+        print(line)
+    return 0
 
 
 def cmd_build(args) -> int:
@@ -177,6 +261,36 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--year", type=_years, action="extend", required=True)
     t.add_argument("--domain", type=_domains, action="extend")
     t.set_defaults(func=cmd_template)
+    n = sub.add_parser(
+        "new-year",
+        help="tạo năm mới: params/<năm>.yaml từ năm gần nhất và các biểu mẫu trống (không ghi đè tệp đã có)",
+    )
+    n.add_argument("year", type=int)
+    n.set_defaults(func=cmd_new_year)
+    s = sub.add_parser("status", help="tình hình nhận số liệu: ai đã gửi, ai chưa, ai nộp muộn")
+    s.add_argument("--year", type=_years, action="extend")
+    s.set_defaults(func=cmd_status)
+    i = sub.add_parser(
+        "issue",
+        help="ghi số và ngày ban hành của báo cáo, lập lại nó một lần rồi cố định (không lần lập nào ghi đè)",
+    )
+    i.add_argument("--year", type=int, required=True)
+    i.add_argument(
+        "--domain",
+        type=_reports,
+        action="extend",
+        help="lĩnh vực hoặc summary (báo cáo tổng kết); bỏ trống: mọi báo cáo của năm",
+    )
+    i.add_argument("--number", default="", help='số, ký hiệu văn bản, ví dụ "172/BC-SLĐTBXH"')
+    i.add_argument("--date", required=True, help="ngày ban hành, ví dụ 2021-12-22 hoặc 22/12/2021")
+    i.add_argument(
+        "--format", default="html,pdf,docx", help="định dạng được cố định (mặc định: html,pdf,docx)"
+    )
+    i.set_defaults(func=cmd_issue)
+    u = sub.add_parser("unissue", help="bỏ ban hành: lần lập sau sẽ lập lại báo cáo")
+    u.add_argument("--year", type=int, required=True)
+    u.add_argument("--domain", type=_reports, action="extend")
+    u.set_defaults(func=cmd_unissue)
     return parser
 
 
@@ -190,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     for name in ("year", "domain"):  # repeated options add up; each value once, in the order given
-        if getattr(args, name, None):
+        if isinstance(getattr(args, name, None), list):
             setattr(args, name, list(dict.fromkeys(getattr(args, name))))
     func = getattr(args, "func", None)
     try:
@@ -200,6 +314,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng.")
         return 130
+    except BrokenPipeError:  # the output went to `| head`, which has closed: nothing more to say
+        import os
+
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except UserError as exc:
         print(f"[LỖI] {exc}", flush=True)
         return 1

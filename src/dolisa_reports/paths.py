@@ -66,6 +66,14 @@ class Layout:
     def params_file(self, year: int) -> Path:
         return self.params_dir / f"{year}.yaml"
 
+    def issue_record(self, year: int) -> Path:
+        """Which reports of the year were issued, with number and date (see inputs/issues.py)."""
+        return self.params_dir / f"{year}.issued.yaml"
+
+    def issued_dir(self, year: int) -> Path:
+        """The issued reports of a year, frozen as they were signed (kept in the repository)."""
+        return self.root / "issued" / str(year)
+
     @property
     def raw(self) -> Path:
         return self.root / "data" / "raw"
@@ -93,6 +101,10 @@ class Layout:
 
     def processed_year(self, year: int) -> Path:
         return self.processed / str(year)
+
+    def submission(self, year: int, domain: str) -> Path:
+        """What the validation step saw of a unit's workbook (pipeline/submissions.py reads it)."""
+        return self.processed_year(year) / f"{domain}.submission.json"
 
     def out_year(self, year: int) -> Path:
         return self.outputs / str(year)

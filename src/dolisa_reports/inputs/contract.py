@@ -17,6 +17,8 @@ SHEET_HELP = "Hướng dẫn"
 YEAR_CELL = "B2"
 DOMAIN_CELL = "B3"
 UNIT_CELL = "B4"
+PREPARER_CELL = "E2"  # người lập biểu (label in D2)
+SENT_CELL = "E3"  # ngày gửi (label in D3), a date
 HEADER_ROW = 6
 FIRST_ROW = HEADER_ROW + 1
 

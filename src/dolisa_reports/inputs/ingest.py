@@ -42,6 +42,8 @@ class RawDomain:
     indicators: pd.DataFrame
     areas: pd.DataFrame
     reporting_unit: str = ""
+    preparer: str = ""  # người lập biểu (contract.PREPARER_CELL)
+    sent_on: str = ""  # ngày gửi, ISO date (contract.SENT_CELL)
     has_area_sheet: bool = False
     problems: list[Problem] = field(default_factory=list)
     readable: bool = True
@@ -252,6 +254,31 @@ def _looks_numeric(value) -> bool:
         return False
 
 
+def _read_submission(raw: RawDomain, reader: _SheetReader) -> None:
+    """Who prepared the workbook and when it was sent (for the office's status; never in a report)."""
+    import datetime as dt
+
+    raw.preparer = _text(reader.ws[C.PREPARER_CELL].value)[:120]
+    sent = reader.ws[C.SENT_CELL].value
+    if isinstance(sent, dt.datetime):
+        sent = sent.date()
+    if isinstance(sent, dt.date):
+        raw.sent_on = sent.isoformat()
+        return
+    text = _text(sent)
+    if not text:
+        return
+    try:
+        raw.sent_on = dt.datetime.strptime(text, "%d/%m/%Y").date().isoformat()
+    except ValueError:
+        reader.problem(
+            C.SENT_CELL,
+            f"ngày gửi '{text[:30]}' không đọc được (nhập ngày dạng 15/11/2021)",
+            "bad_sent_date",
+            severity=Severity.WARNING,
+        )
+
+
 def _read_indicators(raw: RawDomain, reader: _SheetReader, catalogue: Catalogue) -> None:
     ws = reader.ws
     year_value = reader.value(C.YEAR_CELL)
@@ -273,6 +300,7 @@ def _read_indicators(raw: RawDomain, reader: _SheetReader, catalogue: Catalogue)
             "wrong_domain",
         )
     raw.reporting_unit = _text(ws[C.UNIT_CELL].value)
+    _read_submission(raw, reader)
     if not _read_header(reader, raw.year):
         return
     reader.check_merged(C.FIRST_ROW)

@@ -41,6 +41,7 @@ class DomainInfo(_Strict):
     unit: str
     recipients: tuple[str, ...] | None = None  # "Nơi nhận" of this report (default: the year's)
     signatory: Signatory | None = None  # who signs this report (default: the year's)
+    deadline: dt.date | None = None  # hạn nộp: the date the unit's workbook is due
 
 
 class SummaryInfo(_Strict):

@@ -120,6 +120,15 @@ def build_workbook(
     for ref in ("A2", "A3", "A4"):
         ws[ref].font = Font(bold=True)
     ws[C.UNIT_CELL].protection = Protection(locked=False)
+    ws["D2"], ws["D3"] = "Người lập biểu:", "Ngày gửi:"
+    for ref in ("D2", "D3"):
+        ws[ref].font = Font(bold=True)
+        ws[ref].alignment = Alignment(horizontal="right")
+    for ref in (C.PREPARER_CELL, C.SENT_CELL):
+        ws[ref].protection = Protection(locked=False)
+        ws[ref].fill = INPUT_FILL
+        ws[ref].border = BORDER
+    ws[C.SENT_CELL].number_format = "dd/mm/yyyy"
     for col in C.COLUMNS:
         cell = ws[f"{col.letter}{C.HEADER_ROW}"]
         cell.value = col.header(year)

@@ -135,8 +135,26 @@ def _schema_problems(raw: RawDomain, catalogue: Catalogue) -> list[Problem]:
     return sorted(set(out), key=lambda p: (int(p.cell[1:]) if p.cell else 0, p.cell or ""))
 
 
+def _blank_problem(raw: RawDomain) -> list[Problem]:
+    """An untouched template (no actual figure anywhere) is not a submission: one error naming the cells."""
+    df = raw.indicators
+    if df.empty or df["actual"].notna().any() or (not raw.areas.empty and raw.areas["value"].notna().any()):
+        return []
+    first, last = _cell("actual", df["row"].min()), _cell("actual", df["row"].max())
+    label = C.COLUMN_BY_KEY["actual"].header(raw.year)
+    return [
+        Problem(
+            raw.display,
+            C.SHEET_INDICATORS,
+            f"{first}:{last}",
+            f"biểu còn trống: chưa nhập số liệu nào vào cột '{label}' ({first}:{last})",
+            kind="blank_workbook",
+        )
+    ]
+
+
 def _catalogue_problems(raw: RawDomain, catalogue: Catalogue) -> list[Problem]:
-    out = []
+    out = _blank_problem(raw)
     df = raw.indicators
     present = set(df["code"])
     for rec in df.itertuples():
@@ -476,6 +494,34 @@ def _merge_csv(parts: list[Path]) -> str:
     return (header or "\n") + "".join(body)
 
 
+def write_submission(layout: Layout, r: DomainResult) -> None:
+    """``<domain>.submission.json``: which workbook was validated (its sha256), who prepared it, when it
+    was sent, whether it is still the blank template, and its problem counts. The office's status
+    (``pipeline/submissions.py``) reads this, never the workbook; no report depends on it."""
+    import hashlib
+
+    from ..atomic import atomic_write_text
+
+    raw = r.raw
+    path = raw.path
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    inds, areas = raw.indicators, raw.areas
+    entered = (not inds.empty and inds["actual"].notna().any()) or (
+        not areas.empty and areas["value"].notna().any()
+    )
+    n_err = len(errors(r.problems))
+    record = {
+        "workbook_sha256": digest,
+        "preparer": raw.preparer,
+        "sent_on": raw.sent_on,
+        "blank": bool(digest) and not entered and not raw.preparer and not raw.sent_on,
+        "errors": n_err,
+        "warnings": len(r.problems) - n_err,
+    }
+    text = json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    atomic_write_text(layout.submission(raw.year, raw.domain), text)
+
+
 def write_processed(
     year: int, results: dict[str, DomainResult], catalogue: Catalogue, layout: Layout
 ) -> None:
@@ -490,6 +536,7 @@ def write_processed(
     out.mkdir(parents=True, exist_ok=True)
     for r in results.values():
         dataset.write(layout, r)  # what the notebooks read (typed Parquet + problems)
+        write_submission(layout, r)  # what the office's status reads (never a report)
     for domain, r in results.items():
         ind_path, area_path = out / f"{domain}.indicators.csv", out / f"{domain}.areas.csv"
         if not r.ok:

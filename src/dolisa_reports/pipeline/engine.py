@@ -83,6 +83,14 @@ def _rel(layout: Layout, path: Path) -> str:
     return path.relative_to(layout.outputs).as_posix()
 
 
+def _frozen_format(task: ReportTask, rel: str) -> str | None:
+    """The index's format of a frozen file (html, pdf, docx, xlsx); None for results and notebooks."""
+    suffix = rel.rsplit(".", 1)[-1]
+    if rel.startswith(("results/", "notebooks/")):
+        return "ipynb" if suffix == "ipynb" else None
+    return suffix if suffix in ("html", "pdf", "docx", "xlsx") else None
+
+
 def _older(path: Path, than: Path) -> bool:
     """True when ``path`` is missing or older than ``than`` (e.g. an index behind status.json)."""
     try:
@@ -349,6 +357,7 @@ class _Run:
         self._validating: dict[int, tuple[list, dict]] = {}  # year -> (stale validations, their inputs)
         self._html_done: dict[str, TaskResult] = {}  # report key -> its result, waiting for its PDF
         self._builder: Builder | None = None
+        self._issues: dict[int, dict] = {}  # year -> issued reports (inputs/issues.py)
         self.lanes = None
         self.areas = None
 
@@ -501,6 +510,10 @@ class _Run:
         if node.kind == "pdf":
             res = self._html_done.pop(task.key, None)
             return None if res is None else Work(self.builder.pdf, (res, self._notifier(task)))
+        issue = self._issue(task)
+        if issue is not None and issue.is_frozen:  # issued: never rebuilt, --force included
+            self._keep_issued(task, issue)
+            return None
         decision = self.decide(task)
         rebuilt = [k for k in task.after if k in self._stale]  # an aggregate (the summary)
         if not (decision.stale or rebuilt):
@@ -629,6 +642,9 @@ class _Run:
                 seconds=round(res.seconds, 2),
                 provenance=provenance_record(self.layout, task, prov),
             )
+            issue = self._issue(task)
+            if issue is not None and not issue.is_frozen:
+                self._freeze(task, res)
         else:  # e.g. the PDF failed: keep the report stale so that the next run tries again
             self.manifest.forget(task.key)
         self.manifest.save()
@@ -659,7 +675,76 @@ class _Run:
             title = task.index_title(load_params(task.year, self.layout))
         except ParamsError:
             title = task.domain
-        return {"year": task.year, "kind": task.domain, "area": task.area, "title": title}
+        issue = self._issue(task)
+        issued = ""
+        if issue is not None:
+            from ..presentation.vnformat import date
+
+            issued = (f"Số {issue.number}, " if issue.number else "") + f"ngày {date(issue.date)}"
+        meta = {"year": task.year, "kind": task.domain, "area": task.area, "title": title}
+        return {**meta, "issued": issued}
+
+    # -- issued reports (inputs/issues.py) ----------------------------------------------------
+    def _issue(self, task: ReportTask):
+        if task.area is not None:
+            return None
+        from ..inputs import issues
+
+        if task.year not in self._issues:
+            try:
+                self._issues[task.year] = issues.load(self.layout, task.year)
+            except issues.IssueError as exc:
+                self.reporter.say(f"[LỖI] {exc}")
+                self._issues[task.year] = {}
+        return self._issues[task.year].get(task.domain)
+
+    def _keep_issued(self, task: ReportTask, issue) -> None:
+        """An issued report: its frozen files go back to outputs/ as they were signed; the build says so,
+        and says when what it was made from has changed since."""
+        from ..atomic import atomic_write_bytes
+        from .manifest import sha256_file
+
+        frozen_dir, out = self.layout.issued_dir(task.year), self.layout.out_year(task.year)
+        missing, outputs = [], {}
+        for rel, digest in issue.frozen.items():
+            src, dst = frozen_dir / rel, out / rel
+            if not src.is_file() or sha256_file(src) != digest:
+                missing.append(rel)
+                continue
+            if not dst.is_file() or sha256_file(dst) != digest:
+                atomic_write_bytes(dst, src.read_bytes())
+            fmt = _frozen_format(task, rel)
+            if fmt:
+                outputs[fmt] = _rel(self.layout, dst)
+        inputs = self.hasher.digests([d for d in task.dependencies(self.layout) if d != task.issue_dep])
+        changed = {k: v for k, v in issue.inputs.items() if k != task.issue_dep} != inputs
+        line = f"  ≡ {task.label}  {issue.text()}: giữ nguyên bản đã ban hành"
+        if changed:
+            line += "; số liệu đã thay đổi sau ngày ban hành (bỏ ban hành bằng run_all.py unissue để lập lại)"
+        if missing:
+            shown = ", ".join(f"issued/{task.year}/{m}" for m in missing)
+            line += f"; [LỖI] thiếu hoặc đã bị sửa: {shown}"
+        self.reporter.say(line)
+        log.info("issued %s: kept (inputs changed: %s, missing: %s)", task.key, changed, missing)
+        self.skipped.append(task)
+        self.store.record_ok(task.key, self.when, outputs=outputs, **self._meta(task))
+        self._status_changed = True
+
+    def _freeze(self, task: ReportTask, res: TaskResult) -> None:
+        """The first build of an issued report (with its number): keep its files under issued/<year>/."""
+        from ..atomic import atomic_write_bytes
+        from ..inputs import issues
+        from .manifest import sha256_file
+
+        out, frozen_dir = self.layout.out_year(task.year), self.layout.issued_dir(task.year)
+        files = {}
+        for path in sorted(res.fresh.values()):
+            rel = path.relative_to(out).as_posix()
+            atomic_write_bytes(frozen_dir / rel, path.read_bytes())
+            files[rel] = sha256_file(frozen_dir / rel)
+        issue = issues.freeze(self.layout, task.year, task.domain, files, self.inputs[task.key])
+        self._issues.setdefault(task.year, {})[task.domain] = issue
+        self.reporter.say(f"  ≡ {task.label}  {issue.text()}: đã cố định tại issued/{task.year}/")
 
     def _keep_status(self, task: ReportTask) -> None:
         """A skipped report missing from status.json (deleted file) is put back from the manifest."""

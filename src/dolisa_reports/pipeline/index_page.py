@@ -50,6 +50,61 @@ def _by_area(params, reports: list[dict], order: dict[str, int]) -> dict:
     }
 
 
+def _years_with_params(layout: Layout) -> list[int]:
+    folder = layout.params_dir
+    return [int(p.stem) for p in folder.glob("*.yaml") if p.stem.isdigit()] if folder.is_dir() else []
+
+
+def _as_of(built_at: str | None):
+    """The date submissions are judged against: the build's (two builds of the same inputs agree)."""
+    from datetime import date, datetime
+
+    try:
+        return datetime.fromisoformat(built_at).date() if built_at else date.today()
+    except ValueError:
+        return date.today()
+
+
+def _submissions(layout: Layout, year: int, today, store: StatusStore) -> dict:
+    from ..presentation.vnformat import date
+    from .submissions import year_submissions
+
+    try:
+        subs = year_submissions(layout, year, today, store.items)
+    except Exception:  # a broken params file is said elsewhere; the index still lists the reports
+        import logging
+
+        logging.getLogger("dolisa_reports.pipeline").warning("submissions of %s", year, exc_info=True)
+        return {}
+    rows = [
+        {
+            "domain": s.domain,
+            "title": s.title,
+            "unit": s.unit,
+            "deadline": date(s.deadline) if s.deadline else "—",
+            "state": s.state,
+            "text": s.text(),
+        }
+        for s in subs
+    ]
+    return {"submissions": rows, "as_of": date(today), "n_received": sum(s.received for s in subs)}
+
+
+def refresh_index(layout: Layout) -> Path | None:
+    """Rewrite outputs/index.html outside a build (after ``new-year`` or ``validate``), so the office sees
+    the year's submissions at once; nothing is written when the outputs folder cannot take it."""
+    from datetime import datetime
+
+    from .clock import VN_TZ
+
+    try:
+        layout.outputs.mkdir(parents=True, exist_ok=True)
+        store = StatusStore(layout.outputs / "status.json")
+        return write_index(layout, store, datetime.now(VN_TZ).replace(microsecond=0).isoformat())
+    except OSError:
+        return None
+
+
 def write_index(layout: Layout, store: StatusStore, built_at: str) -> Path:
     years: dict[int, list] = defaultdict(list)
     order = {d: i for i, d in enumerate(("summary", *DOMAINS))}
@@ -72,11 +127,13 @@ def write_index(layout: Layout, store: StatusStore, built_at: str) -> Path:
                 "attempted": _fmt_time(st.attempted_at),
                 "last_good": _fmt_time(st.last_good_at),
                 "error": st.error,
+                "issued": st.issued,
                 "links": links,
             }
         )
     sections = []
-    for year in sorted(years, reverse=True):
+    today = _as_of(built_at)
+    for year in sorted(set(years) | set(_years_with_params(layout)), reverse=True):
         try:
             params = load_params(year, layout)
             org = f"{params.organisation.name} – {params.province}"
@@ -84,7 +141,8 @@ def write_index(layout: Layout, store: StatusStore, built_at: str) -> Path:
             params, org = None, ""
         items = sorted((r for r in years[year] if r["area"] is None), key=lambda r: order.get(r["kind"], 99))
         areas = _by_area(params, [r for r in years[year] if r["area"] is not None], order)
-        sections.append({"year": year, "org": org, "reports": items, **areas})
+        subs = _submissions(layout, year, today, store) if params is not None else []
+        sections.append({"year": year, "org": org, "reports": items, **areas, **subs})
     html = render("index.html.j2", sections=sections, built_at=_fmt_time(built_at))
     path = layout.outputs / "index.html"
     atomic_write_text(path, html)

@@ -81,7 +81,13 @@ class Hasher:
         if kind == "out":  # a file another task writes during this build: read afresh each time
             path = self.layout.outputs / name
             return sha256_file(path) if path.is_file() else ABSENT
-        if kind == "tree" and dep == PACKAGE_DEP:
+        if kind == "issue":  # the number and date a report prints once issued (inputs/issues.py)
+            from ..inputs import issues
+
+            year, _, report = name.partition("/")
+            issue = issues.lookup(self.layout, int(year), report)
+            value = issue.digest() if issue is not None else ABSENT
+        elif kind == "tree" and dep == PACKAGE_DEP:
             value = self.tree(self.package_dir)
         elif kind == "file":
             path = self.layout.root / name

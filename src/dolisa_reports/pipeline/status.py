@@ -25,6 +25,7 @@ class ReportStatus:
     error: str = ""
     outputs: dict[str, str] = field(default_factory=dict)  # format -> path relative to outputs/
     title: str = ""
+    issued: str = ""  # "Số 172/BC-SLĐTBXH, ngày 22/12/2021" once issued (inputs/issues.py)
 
 
 def _status(key: str, value) -> ReportStatus:

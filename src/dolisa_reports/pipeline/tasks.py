@@ -8,6 +8,7 @@ Dependencies (what the manifest hashes) are identified by short strings:
 
 - ``file:<path relative to the project root>`` — the file's content (sha256), or its absence;
 - ``tree:package`` — every file of the installed ``dolisa_reports`` package (code and templates);
+- ``issue:<year>/<report>`` — the number and date of an issued report (params/<year>.issued.yaml);
 - ``out:<path relative to the outputs folder>`` — a file written by another task (the year-end summary
   reads the domain reports' ``<year>/results/<domain>.json``); hashed when the task is about to run.
 
@@ -124,7 +125,13 @@ class ReportTask:
         ]
         if prev != self.year:  # last year's figures feed the year-on-year column
             paths += [layout.params_file(prev), *dataset_files(layout, prev, self.domain)]
-        return [PACKAGE_DEP, *(file_dep(layout, p) for p in paths)]
+        deps = [PACKAGE_DEP, *(file_dep(layout, p) for p in paths)]
+        return deps if self.area else [*deps, self.issue_dep]
+
+    @property
+    def issue_dep(self) -> str:
+        """The number and date it prints once issued (``issue:<year>/<report>``, see inputs/issues.py)."""
+        return f"issue:{self.year}/{self.domain}"
 
     def reads(self, layout: Layout) -> tuple[str, ...]:
         """The artefacts of other tasks it reads, by id (the graph's edges, see ``graph.py``)."""
@@ -198,7 +205,7 @@ class ValidateTask:
 
     def outputs(self, layout: Layout) -> dict[str, Path]:
         meta, indicators, areas = dataset_files(layout, self.year, self.domain)
-        files = {"meta": meta}
+        files = {"meta": meta, "submission": layout.submission(self.year, self.domain)}
         if indicators.exists() or not meta.exists():  # a workbook with errors has no tables
             files.update({"indicators": indicators, "areas": areas})
         return files
@@ -257,7 +264,7 @@ class SummaryTask(ReportTask):
             "out:" + results_path(layout, self.year, d).relative_to(layout.outputs).as_posix()
             for d in DOMAINS
         ]
-        return [PACKAGE_DEP, *(file_dep(layout, p) for p in paths), *results]
+        return [PACKAGE_DEP, *(file_dep(layout, p) for p in paths), *results, self.issue_dep]
 
     def outputs(self, layout: Layout, formats: tuple[str, ...]) -> dict[str, Path]:
         out = layout.out_year(self.year)

@@ -13,9 +13,10 @@ from IPython.display import HTML
 
 from ..figures.analysis import Row, Verdict, compute_rows, counts, shortfalls
 from ..figures.rows import record, table_view
-from ..inputs import dataset
+from ..inputs import dataset, issues
 from ..inputs.catalogue import Catalogue, load_catalogue
 from ..inputs.dataset import Dataset
+from ..inputs.issues import Issue
 from ..inputs.narrative import Narrative, load_narrative
 from ..inputs.params import Area, YearParams, load_params
 from ..paths import Layout
@@ -42,6 +43,7 @@ class ReportContext:
     previous_available: bool
     area: Area | None = None
     notes: list[str] = field(default_factory=list)
+    issue: Issue | None = None  # number and date, once issued (inputs/issues.py)
     _figure_no: int = 0
 
     @property
@@ -142,6 +144,7 @@ def load(domain: str, year: int, area: str | None = None, layout: Layout | None 
         previous_available=previous is not None and not previous.empty,
         area=area_obj,
         notes=notes,
+        issue=None if area_obj else issues.lookup(layout, year, domain),
     )
 
 
@@ -162,12 +165,14 @@ def _previous_area(year: int, prev: Dataset | None, area: Area, layout: Layout) 
 
 
 def title_block(ctx: ReportContext) -> HTML:
-    p = ctx.params
+    """The Decree 30 header; once the report is issued, with its number and the date of issue."""
+    p, issue = ctx.params, ctx.issue
     return HTML(
         render(
             "title_block.html.j2",
             params=p,
-            date_line=vn.date_line(p.place, p.report_date),
+            number=issue.number if issue else "",
+            date_line=vn.date_line(p.place, issue.date if issue else p.report_date),
             title=f"Lĩnh vực {ctx.title}",
             year=ctx.year,
             area=ctx.area.name if ctx.area else None,

@@ -33,6 +33,7 @@ class SummaryContext:
     params: YearParams
     results: dict[str, dict]  # domain -> recorded results, in the domains' order
     appendix_name: str = ""
+    issue: object | None = None  # inputs.issues.Issue, once the summary is issued
 
     @property
     def domains(self) -> list[str]:
@@ -94,7 +95,10 @@ def load(year: int, layout: Layout | None = None) -> SummaryContext:
                 f"Tệp kết quả {d}.json không phải của báo cáo {d} năm {year} "
                 f"(schema {data.get('schema')}, năm {data.get('year')}): lập lại báo cáo {d}."
             )
-    return SummaryContext(year, params, found, appendix_name=f"phu_luc_{year}.xlsx")
+    from ..inputs import issues
+
+    issue = issues.lookup(layout, year, issues.SUMMARY)
+    return SummaryContext(year, params, found, appendix_name=f"phu_luc_{year}.xlsx", issue=issue)
 
 
 # -- shared views (HTML and Excel) -------------------------------------------------------------
@@ -122,12 +126,13 @@ COUNT_HEADERS = ["Lĩnh vực", "Số chỉ tiêu có kế hoạch", "Vượt", 
 
 
 def title_block(ctx: SummaryContext) -> HTML:
-    p = ctx.params
+    p, issue = ctx.params, ctx.issue
     return HTML(
         render(
             "yearend_title.html.j2",
             params=p,
-            date_line=vn.date_line(p.place, p.report_date),
+            number=issue.number if issue else "",
+            date_line=vn.date_line(p.place, issue.date if issue else p.report_date),
             year=ctx.year,
             next_year=ctx.next_year,
             n_reports=len(ctx.domains),
