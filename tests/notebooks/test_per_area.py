@@ -77,7 +77,9 @@ def test_area_tasks_write_under_areas_slug_and_link_back_to_the_index(tmp_path):
     }  # no results file: the summary reads only the provincial reports' results
     assert area.index_href == "../../../index.html" and tasks[0].index_href == "../index.html"
     assert area.parameters() == {"year": YEAR, "area": "TP_HUE"}
-    assert area.dependencies(layout) == ReportTask(YEAR, "labour").dependencies(layout)
+    provincial = ReportTask(YEAR, "labour").dependencies(layout)
+    assert provincial[-1] == "issue:2021/labour"  # only the provincial report can be issued
+    assert area.dependencies(layout) == provincial[:-1]
 
 
 def test_the_index_groups_area_reports_under_their_year(project, tmp_path):
@@ -91,7 +93,7 @@ def test_the_index_groups_area_reports_under_their_year(project, tmp_path):
     store.record_ok("2021/labour@TP_HUE", "2026-01-01T00:00:00", year=YEAR, kind="labour", area="TP_HUE",
                     title="Lao động – Việc làm", outputs={"html": "2021/areas/thanh-pho-hue/labour.html"})  # fmt: skip
     html = write_index(project, store, "2026-01-01T00:00:00").read_text(encoding="utf-8")
-    details = re.search(r"<details.*?</details>", html, re.S).group(0)
+    details = re.search(r'<details class="areas".*?</details>', html, re.S).group(0)
     assert "Báo cáo theo địa bàn (1 địa bàn)" in details
     assert "Thành phố Huế" in details and 'href="2021/areas/thanh-pho-hue/labour.html"' in details
     assert "<script" not in html.lower()

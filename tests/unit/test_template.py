@@ -178,7 +178,10 @@ def test_never_overwrites(project, capsys):
 
 def test_missing_params_is_reported(project, capsys):
     assert template(2030) == 1
-    assert "[LỖI] Chưa có tệp tham số năm 2030" in capsys.readouterr().out
+    assert (
+        "[LỖI] chưa có tham số năm 2030 (params/2030.yaml). Tạo năm mới bằng: python run_all.py new-year 2030"
+        in capsys.readouterr().out
+    )
     assert not project.raw_year(2030).exists()
 
 
@@ -200,8 +203,18 @@ def test_prefilled_from_the_previous_year(project, capsys):
     vt = openpyxl.load_workbook(project.workbook(2022, "vocational_training"))[C.SHEET_INDICATORS]
     assert vt[f"D{rows_by_code(vt, C.FIRST_ROW)['GD01']}"].value == "≥ 68"
 
-    # the pre-filled plans read back with their kinds
-    assert main(["validate", "--year", "2022"]) == 0
+    # the pre-filled plans read back with their kinds (an untouched template is an error: one figure each)
+    assert main(["validate", "--year", "2022"]) == 1
+    assert "biểu còn trống" in capsys.readouterr().out
+    for domain, code, value in (("labour", "LD03", 20), ("social_protection", "XH01", 1.2),
+                                ("vocational_training", "GD01", 70)):  # fmt: skip
+        wb = openpyxl.load_workbook(project.workbook(2022, domain))
+        ws = wb[C.SHEET_INDICATORS]
+        ws[f"E{rows_by_code(ws, C.FIRST_ROW)[code]}"] = value
+        wb.save(project.workbook(2022, domain))
+    assert (
+        main(["validate", "--year", "2022", "--domain", "labour,social_protection,vocational_training"]) == 0
+    )
     capsys.readouterr()
     table = pd.read_csv(project.processed_year(2022) / "indicators.csv").set_index("code")
     assert (table.at["LD09", "plan_kind"], table.at["LD09", "plan_high"]) == ("below", 2.3)
