@@ -18,13 +18,16 @@ from .params import normalise
 
 SECTIONS: dict[str, tuple[str, ...]] = {
     # key: accepted headings (first is canonical)
-    "achievements": ("Kết quả đạt được", "Kết quả"),
-    "limitations": ("Hạn chế, tồn tại", "Hạn chế", "Tồn tại, hạn chế"),
-    "causes": ("Nguyên nhân",),
+    "achievements": ("Kết quả đạt được", "Kết quả", "Kết quả thực hiện"),
+    "limitations": ("Hạn chế, tồn tại", "Hạn chế", "Tồn tại, hạn chế", "Tồn tại"),
+    "causes": ("Nguyên nhân", "Nguyên nhân của hạn chế, tồn tại"),
     "solutions": ("Giải pháp, phương hướng năm sau", "Giải pháp", "Phương hướng, nhiệm vụ", "Phương hướng"),
+    "recommendations": ("Kiến nghị, đề xuất", "Kiến nghị", "Đề xuất", "Đề xuất, kiến nghị"),
 }
 
-_HEADING = re.compile(r"^##\s+(?P<title>.+?)\s*#*\s*$", re.MULTILINE)
+_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*\s*$")
+# "1. ", "I. ", "1) ", "a) ", "IV - " before a heading's words
+_NUMBERING = re.compile(r"^(?:(?:\d+|[IVXLC]+|[a-zđ])\s*[.)\-–:]\s+)+", re.IGNORECASE)
 _FRONT = re.compile(r"\A---\s*\n(?P<yaml>.*?)\n---\s*\n", re.DOTALL)
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
@@ -77,11 +80,16 @@ class Narrative:
     path: Path | None
     sections: dict[str, str] = field(default_factory=dict)  # key -> markdown
     meta: dict = field(default_factory=dict)
-    unknown_headings: list[str] = field(default_factory=list)
+    extra: list[tuple[str, str]] = field(default_factory=list)  # sections of its own: (heading, markdown)
+    text: str = ""  # the whole file, front matter blanked (line numbers as in the file)
 
     @property
     def exists(self) -> bool:
         return self.path is not None
+
+    @property
+    def unknown_headings(self) -> list[str]:
+        return [title for title, _ in self.extra]
 
     def markdown(self, key: str) -> str | None:
         text = self.sections.get(key, "").strip()
@@ -92,8 +100,15 @@ class Narrative:
         return render_markdown(text) if text else None
 
 
+def heading_title(title: str) -> str:
+    """'1. Kết quả đạt được:' → 'Kết quả đạt được' (numbering, colon and emphasis marks dropped)."""
+    t = title.strip().strip("*_ ").strip()
+    t = _NUMBERING.sub("", t).strip()
+    return t.rstrip(":：").strip().strip("*_ ").strip()
+
+
 def _section_key(title: str) -> str | None:
-    t = normalise(title)
+    t = normalise(heading_title(title))
     for key, names in SECTIONS.items():
         if any(t == normalise(n) for n in names):
             return key
@@ -101,23 +116,38 @@ def _section_key(title: str) -> str | None:
 
 
 def parse_narrative(text: str, path: Path | None = None) -> Narrative:
+    """Sections by heading: a known section at any level (``#``, ``##``, ``###``, numbered or not), and
+    any other heading at the file's top heading level, kept as a section of its own (never dropped).
+    Deeper unknown headings stay in the section they are in."""
     meta = {}
     m = _FRONT.match(text)
+    body_text = text
     if m:
         try:
             meta = yaml.safe_load(m["yaml"]) or {}
         except yaml.YAMLError:
             meta = {}
-        text = text[m.end() :]
-    out = Narrative(path, meta=meta if isinstance(meta, dict) else {})
-    matches = list(_HEADING.finditer(text))
-    for i, h in enumerate(matches):
-        body = text[h.end() : matches[i + 1].start() if i + 1 < len(matches) else len(text)]
-        key = _section_key(h["title"])
+        body_text = "\n" * m.group(0).count("\n") + text[m.end() :]  # keep the line numbers
+    out = Narrative(path, meta=meta if isinstance(meta, dict) else {}, text=body_text)
+    lines = body_text.splitlines()
+    in_code = False
+    heads = []  # (line index, level, title)
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_code = not in_code
+        h = None if in_code else _HEADING.match(line)
+        if h:
+            heads.append((i, len(h["hashes"]), h["title"]))
+    top = min((level for _, level, _ in heads), default=2)
+    starts = [(i, title) for i, level, title in heads if _section_key(title) or level == top]
+    for n, (i, title) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
+        body = "\n".join(lines[i + 1 : end]).strip()
+        key = _section_key(title)
         if key is None:
-            out.unknown_headings.append(h["title"])
-            continue
-        out.sections[key] = (out.sections.get(key, "") + "\n" + body).strip()
+            out.extra.append((heading_title(title) or title.strip(), body))
+        else:
+            out.sections[key] = (out.sections.get(key, "") + "\n\n" + body).strip()
     return out
 
 

@@ -44,6 +44,19 @@ class DomainInfo(_Strict):
     deadline: dt.date | None = None  # hạn nộp: the date the unit's workbook is due
 
 
+class Programme(_Strict):
+    """A multi-year target (giai đoạn): e.g. 1.590 houses for meritorious persons in 2021–2023, counted
+    by an indicator of the catalogue summed over the years of the period."""
+
+    domain: str
+    code: str  # the catalogue indicator that counts it each year
+    title: str
+    start: int
+    end: int
+    target: float
+    source: str = ""
+
+
 class SummaryInfo(_Strict):
     """The year-end summary's closing block (defaults: the year's recipients and signatory)."""
 
@@ -94,6 +107,7 @@ class YearParams(_Strict):
     recipients: tuple[str, ...] = ()  # "Nơi nhận" of every report, before the responsible units
     domains: dict[str, DomainInfo]
     summary: SummaryInfo = SummaryInfo()
+    programmes: tuple[Programme, ...] = ()
     units: tuple[Unit, ...] = ()
     areas: Areas
     notes: str = ""

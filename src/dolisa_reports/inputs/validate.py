@@ -393,6 +393,7 @@ def validate_domain(
     params = params or load_params(year, layout)
     path = layout.workbook(year, domain)
     display = path.name
+    rows = None  # the figures as a report computes them, once the workbook is valid
     try:
         raw = read_domain(path, year, domain, catalogue, params, display)
         result = DomainResult(raw, list(raw.problems))
@@ -404,6 +405,7 @@ def validate_domain(
             if not errors(result.problems):
                 previous, prev_year = _previous_figures(year, domain, layout, params)
                 result.problems += _plausibility_problems(raw, catalogue, previous, prev_year)
+                rows = _rows(raw, previous, catalogue, domain, year)
     except Exception:  # a fault in one workbook's checks fails that workbook, never the whole year
         import logging
 
@@ -412,24 +414,73 @@ def validate_domain(
         raw = RawDomain(year, domain, path, display, *empty, readable=False)
         msg = "không kiểm tra được tệp (nội dung không theo biểu mẫu): hãy lập lại từ biểu mẫu và chép số liệu sang"
         result = DomainResult(raw, [Problem(display, None, None, msg, kind="unreadable")])
-    result.problems += narrative_problems(year, domain, layout)
+    result.problems += narrative_problems(year, domain, layout, rows, params.comparison_year)
     return result
 
 
-def narrative_problems(year: int, domain: str, layout: Layout) -> list[Problem]:
-    """The narrative must be readable (UTF-8) now, so that it cannot fail the build later."""
-    from .narrative import load_narrative
+def _rows(raw: RawDomain, previous: pd.DataFrame | None, catalogue: Catalogue, domain: str, year: int):
+    """What the report will compute from these figures (for checking the narrative against it)."""
+    from ..figures.analysis import compute_rows
+
+    prev = previous.reset_index() if previous is not None else None
+    return compute_rows(raw.indicators, prev, catalogue, domain, year)
+
+
+def narrative_problems(
+    year: int, domain: str, layout: Layout, rows=None, previous_year: int | None = None
+) -> list[Problem]:
+    """The narrative must be readable (UTF-8) now, so that it cannot fail the build later; its live
+    figures (``{LD01}``, ``{LD01.tyle}``…) must name an indicator of the domain and a known key (errors);
+    with the workbook's figures (``rows``), a figure a placeholder names but the workbook lacks, and a
+    number typed by hand that contradicts the indicator its line names, are warnings; so is a section
+    of its own (kept in the report under its heading)."""
+    from ..figures import live
+    from .narrative import SECTIONS, load_narrative
     from .textio import TextFileError
 
     path = layout.narrative(year, domain)
     display = f"narrative/{domain}.md"
     try:
-        load_narrative(path, display)
+        narrative = load_narrative(path, display)
     except TextFileError as exc:
         return [
             Problem(display, None, None, str(exc).removeprefix(f"{display}: "), kind="narrative_encoding")
         ]
-    return []
+    if not narrative.exists:
+        return []
+    catalogue = load_catalogue(layout)
+    all_codes = {i.code for i in catalogue}
+    domain_codes = all_codes if domain == "summary" else {i.code for i in catalogue.for_domain(domain, year)}
+    figures = live.values(rows, previous_year or year - 1) if rows is not None else {}
+    findings = live.placeholder_findings(narrative.text, figures, domain_codes, all_codes)
+    if rows is None:  # no figures to compare with (the workbook has errors): only what is wrong anyway
+        findings = [f for f in findings if f.error]
+    else:
+        findings += live.typed_number_warnings(narrative.text, rows)
+    out = [
+        Problem(
+            display,
+            None,
+            f"dòng {f.line}",
+            f.message,
+            Severity.ERROR if f.error else Severity.WARNING,
+            "narrative_placeholder" if f.error else "narrative_figure",
+        )  # fmt: skip
+        for f in findings
+    ]
+    known = ", ".join(names[0] for names in SECTIONS.values())
+    for title in narrative.unknown_headings:
+        out.append(
+            Problem(
+                display,
+                None,
+                None,
+                f"mục '{title}' không phải mục quen thuộc ({known}): vẫn được in dưới tiêu đề của nó",
+                Severity.WARNING,
+                "narrative_section",
+            )  # fmt: skip
+        )
+    return out
 
 
 @dataclass
@@ -460,6 +511,7 @@ def validate_year(year: int, layout: Layout | None = None, domains=DOMAINS, writ
     catalogue = load_catalogue(layout)
     results = {d: validate_domain(year, d, layout, params) for d in domains}
     problems = [p for r in results.values() for p in r.problems]
+    problems += narrative_problems(year, "summary", layout)  # the year-end summary's own text
     if write:
         write_processed(year, results, catalogue, layout)
     return YearResult(year, results, problems)

@@ -259,7 +259,12 @@ class SummaryTask(ReportTask):
         return f"Báo cáo tổng kết năm {self.year} (và phụ lục số liệu)"
 
     def dependencies(self, layout: Layout) -> list[str]:
-        paths = [layout.notebook(self.domain), layout.params_file(self.year), layout.root / LOCK_FILE]
+        paths = [
+            layout.notebook(self.domain),
+            layout.params_file(self.year),
+            layout.narrative(self.year, "summary"),  # the department-level assessment
+            layout.root / LOCK_FILE,
+        ]
         results = [
             "out:" + results_path(layout, self.year, d).relative_to(layout.outputs).as_posix()
             for d in DOMAINS

@@ -91,15 +91,31 @@ def achievement(rows: list[Row]) -> bytes | None:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{vn.number(v)}%"))
         ax.set_xlabel("Tỷ lệ thực hiện so với kế hoạch (%)")
         handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[v]) for v in Verdict]
+        # above the bars: below them it would meet the axis label whatever the number of bars
         ax.legend(
-            handles,
-            ["Vượt", "Đạt", "Chưa đạt"],
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.45 if len(data) < 2 else (-0.25 if len(data) < 4 else -0.12)),
-            ncol=3,
-            frameon=False,
-            fontsize=9,
-        )
+            handles, ["Vượt", "Đạt", "Chưa đạt"], loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3,
+            frameon=False, fontsize=9,
+        )  # fmt: skip
+        return png_bytes(fig)
+
+
+def verdicts(data: list[tuple[str, list[int]]]) -> bytes:
+    """Per domain, the indicators exceeded / achieved / not achieved, as stacked horizontal bars."""
+    with plt.rc_context(STYLE):
+        fig, ax = _new(0.6 * len(data) + 1.1)
+        labels = [_label(title, 30) for title, _ in data][::-1]
+        left = [0] * len(data)
+        for i, (verdict, name) in enumerate(zip(Verdict, ["Vượt", "Đạt", "Chưa đạt"], strict=True)):
+            values = [c[i] for _, c in data][::-1]
+            bars = ax.barh(labels, values, left=left, color=COLOURS[verdict], label=name)
+            for bar, v in zip(bars, values, strict=True):
+                if v:
+                    ax.text(bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2, str(v),
+                            ha="center", va="center", color="white", fontsize=9)  # fmt: skip
+            left = [a + b for a, b in zip(left, values, strict=True)]
+        ax.set_xlabel("Số chỉ tiêu có kế hoạch")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: vn.number(v)))
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False, fontsize=9)
         return png_bytes(fig)
 
 

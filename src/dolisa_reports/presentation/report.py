@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from IPython.display import HTML
 
+from ..figures import live
 from ..figures.analysis import Row, Verdict, compute_rows, counts, shortfalls
 from ..figures.rows import record, table_view
 from ..inputs import dataset, issues
@@ -44,6 +45,7 @@ class ReportContext:
     area: Area | None = None
     notes: list[str] = field(default_factory=list)
     issue: Issue | None = None  # number and date, once issued (inputs/issues.py)
+    figures: dict = field(default_factory=dict)  # what {LD01}, {LD01.tyle}… print (figures/live.py)
     _figure_no: int = 0
 
     @property
@@ -145,6 +147,7 @@ def load(domain: str, year: int, area: str | None = None, layout: Layout | None 
         area=area_obj,
         notes=notes,
         issue=None if area_obj else issues.lookup(layout, year, domain),
+        figures=live.values(rows, previous_year),
     )
 
 
@@ -192,14 +195,9 @@ def _headline(ctx: ReportContext, r: Row) -> str:
     )
     if r.ratio is not None:
         text += f", đạt {vn.percent(r.ratio, ind.ratio_decimals)} kế hoạch"
-    if r.previous is not None:
-        change = vn.signed_change(r.actual - r.previous, ind.value_decimals)
-        unit = " điểm phần trăm" if ind.unit in ("%", "điểm %") else f" {ind.unit}"
-        if change == "không đổi":
-            text += f" (không đổi so với năm {ctx.previous_year})"
-        else:
-            mark = "*" if r.previous_illustrative else ""
-            text += f" ({change}{unit} so với năm {ctx.previous_year}{mark})"
+    change = live.change_text(r, ctx.previous_year)
+    if change:
+        text += f" ({change})"
     return text
 
 
@@ -424,17 +422,55 @@ def shortfalls_table(ctx: ReportContext) -> HTML:
     )
 
 
+def narrative_html(markdown: str | None, figures: dict) -> str | None:
+    """An analyst's Markdown with its live figures filled in, as safe HTML (None when empty)."""
+    from ..inputs.narrative import render_markdown
+
+    return render_markdown(live.substitute(markdown, figures)) if markdown else None
+
+
 def narrative(ctx: ReportContext, key: str) -> HTML:
-    """An analyst's section (achievements, limitations, causes, solutions), or a clear placeholder."""
+    """An analyst's section (achievements, limitations, causes, solutions), or a clear placeholder;
+    ``{LD01}``-style figures print as the table does (figures/live.py)."""
     placeholder = "Chưa có nhận định." if key != "achievements" else "Chưa có nhận định của phòng chuyên môn."
     return HTML(
         render(
             "narrative.html.j2",
             key=key,
-            html=_markup(ctx.narrative.html(key)),
+            html=_markup(narrative_html(ctx.narrative.markdown(key), ctx.figures)),
             placeholder=placeholder,
         )
     )
+
+
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+
+
+def other_sections(ctx: ReportContext, first: int = 5) -> HTML:
+    """'Kiến nghị, đề xuất' and any section of the analyst's own, each under its heading, numbered on
+    from the notebook's last section (``first``: 5 → "V."). Nothing at all when there are none: no empty
+    heading is printed."""
+    return HTML(extra_sections_html(ctx.narrative, ctx.figures, first))
+
+
+def extra_sections_html(narr, figures: dict, first: int = 5) -> str:
+    from ..inputs.narrative import SECTIONS
+
+    items = []
+    if narr.markdown("recommendations"):
+        items.append((SECTIONS["recommendations"][0], narr.markdown("recommendations")))
+    items += [(title, body) for title, body in narr.extra]
+    parts = []
+    for n, (title, body) in enumerate(items, start=first):
+        number = ROMAN[n - 1] if n <= len(ROMAN) else str(n)
+        parts.append(
+            render(
+                "narrative_section.html.j2",
+                heading=f"{number}. {title}",
+                html=_markup(narrative_html(body, figures)),
+            )
+        )
+    return "".join(parts)
 
 
 def _markup(html: str | None):
@@ -517,3 +553,13 @@ def record_results(ctx: ReportContext) -> None:
     from ..figures.results import MIME, payload
 
     display({MIME: payload(ctx)}, raw=True)
+
+
+# each domain's own analysis (presentation/analyses.py), called by its notebook as r.<name>(ctx)
+from .analyses import (  # noqa: E402, F401
+    care_and_programmes,
+    enrolment_by_level,
+    labour_structure,
+    petitions_and_inspections,
+    policies_and_poverty,
+)

@@ -8,7 +8,7 @@ figure, so every number in it is the number printed in a thematic report. The Ex
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from IPython.display import HTML
 
@@ -34,6 +34,9 @@ class SummaryContext:
     results: dict[str, dict]  # domain -> recorded results, in the domains' order
     appendix_name: str = ""
     issue: object | None = None  # inputs.issues.Issue, once the summary is issued
+    missing: dict[str, str] = field(default_factory=dict)  # domain -> why it is not in this summary
+    stale: dict[str, str] = field(default_factory=dict)  # domain -> why its results may be out of date
+    narrative: object | None = None  # inputs.narrative.Narrative of narrative/summary.md
 
     @property
     def domains(self) -> list[str]:
@@ -77,17 +80,37 @@ class SummaryContext:
 
 
 def load(year: int, layout: Layout | None = None) -> SummaryContext:
-    """The year's parameters and the five domain reports' recorded results (all five are required)."""
+    """The year's parameters, the domain reports' recorded results and the summary's own narrative.
+
+    A domain without results (its report failed or was never built), or whose workbook is gone, is left
+    out and named in :func:`missing_notice`; results older than their workbook (a figure corrected after
+    the report was made, e.g. an issued report) are used and marked as such. At least one domain must
+    have results."""
+    from ..inputs import issues
+    from ..inputs.narrative import load_narrative
+
     layout = layout or Layout.default()
     params = load_params(year, layout)
     out_year = layout.out_year(year)
     found = load_year(out_year, DOMAINS)
-    missing = [d for d in DOMAINS if d not in found]
-    if missing:
-        files = ", ".join(path_for(out_year, d).relative_to(layout.outputs).as_posix() for d in missing)
+    missing: dict[str, str] = {}
+    stale: dict[str, str] = {}
+    for d in DOMAINS:
+        workbook = layout.workbook(year, d)
+        if d not in found:
+            missing[d] = "chưa có kết quả: báo cáo chuyên đề chưa lập được" + (
+                "" if workbook.is_file() else f" (thiếu tệp data/raw/{year}/{d}.xlsx)"
+            )
+        elif not workbook.is_file():
+            missing[d] = f"thiếu tệp số liệu data/raw/{year}/{d}.xlsx"
+            del found[d]
+        elif workbook.stat().st_mtime > path_for(out_year, d).stat().st_mtime:
+            stale[d] = "tệp số liệu đã sửa sau khi lập báo cáo chuyên đề"
+    if not found:
+        files = ", ".join(path_for(out_year, d).relative_to(layout.outputs).as_posix() for d in DOMAINS)
         raise SummaryDataError(
-            f"Chưa có kết quả của {len(missing)} báo cáo chuyên đề năm {year} ({', '.join(missing)}): "
-            f"thiếu {files}. Lập các báo cáo chuyên đề trước: python run_all.py --year {year}"
+            f"Chưa có kết quả của báo cáo chuyên đề nào năm {year}: thiếu {files}. "
+            f"Lập các báo cáo chuyên đề trước: python run_all.py --year {year}"
         )
     for d, data in found.items():
         if data.get("schema") != SCHEMA_VERSION or data.get("year") != year or data.get("domain") != d:
@@ -95,10 +118,12 @@ def load(year: int, layout: Layout | None = None) -> SummaryContext:
                 f"Tệp kết quả {d}.json không phải của báo cáo {d} năm {year} "
                 f"(schema {data.get('schema')}, năm {data.get('year')}): lập lại báo cáo {d}."
             )
-    from ..inputs import issues
-
     issue = issues.lookup(layout, year, issues.SUMMARY)
-    return SummaryContext(year, params, found, appendix_name=f"phu_luc_{year}.xlsx", issue=issue)
+    narrative = load_narrative(layout.narrative(year, "summary"), "narrative/summary.md")
+    return SummaryContext(
+        year, params, found, appendix_name=f"phu_luc_{year}.xlsx", issue=issue,
+        missing=missing, stale=stale, narrative=narrative,
+    )  # fmt: skip
 
 
 # -- shared views (HTML and Excel) -------------------------------------------------------------
@@ -139,6 +164,91 @@ def title_block(ctx: SummaryContext) -> HTML:
             report_date=p.report_date,
         )
     )
+
+
+def missing_notice(ctx: SummaryContext) -> HTML:
+    """Which domains this summary lacks, and which figures may be out of date (nothing when all is well)."""
+    items = [f"{ctx.params.domain_title(d)}: {why}." for d, why in ctx.missing.items()]
+    items += [
+        f"{ctx.params.domain_title(d)}: {why}; số liệu trong báo cáo này có thể đã cũ."
+        for d, why in ctx.stale.items()
+    ]
+    if not items:
+        return HTML("")
+    n = len(ctx.missing)
+    title = (
+        f"Lưu ý: báo cáo tổng kết thiếu {n} lĩnh vực"
+        if n
+        else "Lưu ý: số liệu của một số lĩnh vực có thể đã cũ"
+    ) + (f" (tổng hợp {len(ctx.domains)}/{len(DOMAINS)} lĩnh vực):" if n else ":")
+    return HTML(render("notice.html.j2", kind="warning", title=title, items=items, text=""))
+
+
+def live_figures(ctx: SummaryContext) -> dict:
+    """What {LD01}, {LD01.tyle}… print in narrative/summary.md: the domain reports' recorded texts."""
+    from ..figures.live import with_unit
+
+    out = {}
+    for d in ctx.domains:
+        for r in ctx.rows(d):
+            unit = r.get("unit", "")
+            actual = with_unit(r["actual_text"], unit) if r.get("actual_text") else None
+            out[r["code"]] = {
+                "": actual,
+                "th": actual,
+                "kh": with_unit(r["plan_text"], unit) if r.get("plan_text") else None,
+                "tyle": r.get("ratio_text"),
+                "khsau": with_unit(r["target_next_text"], unit) if r.get("target_next_text") else None,
+                "ten": r.get("name"),
+            }
+    return out
+
+
+def assessment(ctx: SummaryContext) -> HTML:
+    """The department-level assessment of narrative/summary.md, section by section (numbered 1., 2.…),
+    with its live figures; a clear placeholder when the file is missing or empty."""
+    from ..inputs.narrative import SECTIONS
+    from .report import narrative_html
+
+    narr, figures = ctx.narrative, live_figures(ctx)
+    parts = []
+    if narr is not None:
+        items = [(names[0], narr.markdown(key)) for key, names in SECTIONS.items() if narr.markdown(key)]
+        items += [(title, body) for title, body in narr.extra]
+        for n, (title, body) in enumerate(items, start=1):
+            parts.append(
+                render(
+                    "assessment_section.html.j2",
+                    heading=f"{n}. {title}",
+                    html=_markup(narrative_html(body, figures)),
+                )
+            )
+    if not parts:
+        return HTML('<p class="placeholder">Chưa có đánh giá chung (tệp narrative/summary.md).</p>')
+    return HTML("".join(parts))
+
+
+def _markup(html):
+    from markupsafe import Markup
+
+    return Markup(html) if html else None
+
+
+def verdict_chart(ctx: SummaryContext) -> HTML:
+    """Indicators exceeded, achieved and not achieved, per domain (a stacked bar chart)."""
+    from . import charts
+    from .render import figure
+
+    data = [
+        (ctx.title(d), [ctx.counts(d)[v] for v in (Verdict.EXCEEDED, Verdict.ACHIEVED, Verdict.NOT_ACHIEVED)])
+        for d in ctx.domains
+    ]
+    data = [(title, c) for title, c in data if sum(c)]
+    if not data:
+        return HTML('<p class="placeholder">Chưa có chỉ tiêu nào có kế hoạch.</p>')
+    png = charts.verdicts(data)
+    caption = f"Biểu đồ 1. Số chỉ tiêu vượt, đạt, chưa đạt kế hoạch năm {ctx.year} theo lĩnh vực"
+    return HTML(figure(png, caption, caption))
 
 
 def illustrative_notice(ctx: SummaryContext) -> HTML:
