@@ -149,11 +149,16 @@ def write_fake_year(layout: Layout, year: int = YEAR, overrides: dict[str, list[
 def test_missing_results_are_named(project):
     write_fake_year(project)
     results.path_for(project.out_year(YEAR), "inspection").unlink()
-    with pytest.raises(summary.SummaryDataError) as err:
+    ctx = summary.load(YEAR, project)  # the summary is made from the others, and says which is missing
+    assert ctx.domains == [d for d in DOMAINS if d != "inspection"]
+    notice = summary.missing_notice(ctx).data
+    assert "thiếu 1 lĩnh vực" in notice and ctx.params.domain_title("inspection") in notice
+    for d in DOMAINS:
+        results.path_for(project.out_year(YEAR), d).unlink(missing_ok=True)
+    with pytest.raises(summary.SummaryDataError) as err:  # none at all: nothing to sum up
         summary.load(YEAR, project)
     message = str(err.value)
-    assert "inspection" in message and "2021/results/inspection.json" in message
-    assert "python run_all.py --year 2021" in message
+    assert "2021/results/inspection.json" in message and "python run_all.py --year 2021" in message
 
 
 def test_results_of_another_year_are_refused(project):
@@ -185,7 +190,9 @@ def test_sections_show_the_recorded_figures(project):
     assert table["LD01"]["Đánh giá"] == "Chưa đạt" and table["GD02"]["Đánh giá"] == "Vượt"
     assert table["NC11"]["% TH/KH"] == "26,33%" and table["NC11"]["Chỉ tiêu"].endswith("*")
     assert table["XH01"]["TH 2021"] == "0,45" and table["XH01"]["% TH/KH"] == "—"
-    assert table["TT02"]["% TH/KH"] == "100%" and table["TT02"]["Đánh giá"] == "Đạt"
+    assert (
+        table["TT02"]["% TH/KH"] == "100,0%" and table["TT02"]["Đánh giá"] == "Đạt"
+    )  # one decimal, kept in a column
 
     shortfalls = summary.shortfalls_table(ctx).data
     assert shortfalls.count("<tr>") == 3  # header + LD01 + NC11
@@ -230,7 +237,8 @@ def test_the_summary_is_planned_after_the_years_reports(tmp_path):
     deps = s.dependencies(layout)
     assert PACKAGE_DEP in deps and "file:notebooks/summary.ipynb" in deps and "file:params/2021.yaml" in deps
     assert [d for d in deps if d.startswith("out:")] == [f"out:2021/results/{d}.json" for d in DOMAINS]
-    assert not [d for d in deps if d.startswith("file:data/")], "the summary never reads a workbook"
+    data = [d for d in deps if d.startswith("file:data/")]
+    assert data == ["file:data/raw/2021/narrative/summary.md"], "the summary never reads a workbook"
     outs = s.outputs(layout, ("html", "pdf"))
     assert outs["xlsx"] == layout.out_year(2021) / "phu_luc_2021.xlsx" and outs["pdf"].name == "summary.pdf"
     assert ReportTask(2021, "labour").outputs(layout, ("html",))["results"] == (

@@ -66,9 +66,12 @@ def values(rows: list[Row], previous_year: int) -> dict[str, dict[str, str | Non
     for r in rows:
         ind = r.indicator
         d = ind.value_decimals
+        actual = _quantity(r.actual, ind)
+        if actual and r.nature == "estimate":  # marked in the text as in the table
+            actual += " (ước tính)"
         out[r.code] = {
-            "": _quantity(r.actual, ind),
-            "th": _quantity(r.actual, ind),
+            "": actual,
+            "th": actual,
             "kh": with_unit(r.plan.text(d), ind.unit) if r.plan else None,
             "tyle": vn.percent(r.ratio, ind.ratio_decimals) if r.ratio is not None else None,
             "cungky": change_text(r, previous_year),

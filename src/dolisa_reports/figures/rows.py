@@ -13,6 +13,8 @@ from ..presentation import vnformat as vn
 from .analysis import VERDICT_LABEL, Row, Verdict
 
 ILLUSTRATIVE = "illustrative"
+ESTIMATE = "estimate"
+PERCENT_UNITS = ("%", "điểm %")
 VERDICT_CLASS = {
     Verdict.EXCEEDED: "exceeded",
     Verdict.ACHIEVED: "achieved",
@@ -75,9 +77,31 @@ def previous_text(rec: dict) -> str:
     return vn.number(rec.get("previous"), rec.get("value_decimals", 0))
 
 
+def _ratio_cell(rec: dict) -> str:
+    """% TH/KH with the catalogue's decimals kept in the table (100,0% beside 101,3%)."""
+    if rec.get("ratio") is None:
+        return vn.MISSING
+    return vn.percent(rec["ratio"], rec.get("ratio_decimals", 1), keep_zeros=True)
+
+
+def _yoy_cell(rec: dict) -> str:
+    """The change against the comparison year: a ratio for counts (103,4%), percentage points for a %
+    indicator (+1,2 điểm %), as its running text says it."""
+    if rec.get("unit") in PERCENT_UNITS:
+        if rec.get("actual") is None or rec.get("previous") is None:
+            return vn.MISSING
+        diff = rec["actual"] - rec["previous"]
+        text = vn.number(abs(diff), rec.get("value_decimals", 1), keep_zeros=True)
+        sign = "+" if diff > 0 else ("−" if diff < 0 else "±")
+        return f"{sign}{text} điểm %"
+    if rec.get("yoy") is None:
+        return vn.MISSING
+    return vn.percent(rec["yoy"], 1, keep_zeros=True)
+
+
 def table_view(rec: dict, tt=None) -> dict:
     """A row of the indicator table (indicator_table.html.j2 / yearend_key_table.html.j2): TT, chỉ tiêu,
-    ĐVT, KH, TH, % TH/KH, TH năm trước, % so với cùng kỳ, KH năm sau, đánh giá."""
+    ĐVT, KH, TH, % TH/KH, TH năm trước, so với cùng kỳ, KH năm sau, đánh giá."""
     v = verdict_of(rec)
     return {
         "tt": rec["tt"] if tt is None else tt,
@@ -86,12 +110,13 @@ def table_view(rec: dict, tt=None) -> dict:
         "unit": rec["unit"],
         "plan": text(rec.get("plan_text")),
         "actual": text(rec.get("actual_text")),
-        "ratio": text(rec.get("ratio_text")),
+        "ratio": _ratio_cell(rec),
         "previous": previous_text(rec),
-        "yoy": text(rec.get("yoy_text")),
+        "yoy": _yoy_cell(rec),
         "target_next": text(rec.get("target_next_text")),
         "verdict": verdict_label(rec),
         "verdict_class": VERDICT_CLASS.get(v, "none") if v else "none",
         "illustrative": rec.get("nature") == ILLUSTRATIVE,
+        "estimate": rec.get("nature") == ESTIMATE,
         "previous_illustrative": rec.get("previous_nature") == ILLUSTRATIVE,
     }

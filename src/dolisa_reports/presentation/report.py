@@ -193,6 +193,8 @@ def _headline(ctx: ReportContext, r: Row) -> str:
         if ind.headline_vi
         else f"{ind.name_vi} đạt {vn.quantity(r.actual, ind.unit, ind.value_decimals)}"
     )
+    if r.nature == "estimate":  # an "Ước tính" figure says so in the text as in the table
+        text += " (ước tính)"
     if r.ratio is not None:
         text += f", đạt {vn.percent(r.ratio, ind.ratio_decimals)} kế hoạch"
     change = live.change_text(r, ctx.previous_year)
@@ -220,12 +222,15 @@ def summary(ctx: ReportContext) -> HTML:
     sentences = summary_sentences(ctx) or ["Chưa có số liệu thực hiện."]
     tally = ""
     c = counts(ctx.rows)
-    planned = sum(c.values())
+    planned = sum(1 for r in ctx.rows if r.plan is not None)  # the KH column of the table
+    judged = sum(c.values())
     if planned:
         tally = (
             f"Trong {planned} chỉ tiêu có kế hoạch năm {ctx.year}: "
             f"{c[Verdict.EXCEEDED]} chỉ tiêu vượt, {c[Verdict.ACHIEVED]} chỉ tiêu đạt, "
-            f"{c[Verdict.NOT_ACHIEVED]} chỉ tiêu chưa đạt kế hoạch."
+            f"{c[Verdict.NOT_ACHIEVED]} chỉ tiêu chưa đạt kế hoạch"
+            + (f", {planned - judged} chỉ tiêu chưa có số thực hiện" if planned > judged else "")
+            + "."
         )
     return HTML(render("summary.html.j2", sentences=sentences, tally=tally))
 
@@ -277,7 +282,7 @@ def illustrative_notice(ctx: ReportContext) -> HTML:
 
 
 def indicator_table(ctx: ReportContext) -> HTML:
-    """TT, chỉ tiêu, ĐVT, KH, TH, % TH/KH, TH năm trước, % so với cùng kỳ, KH năm sau, đánh giá."""
+    """TT, chỉ tiêu, ĐVT, KH, TH, % TH/KH, TH năm trước, so với cùng kỳ, KH năm sau, đánh giá."""
     if not ctx.rows:
         return HTML('<p class="placeholder">Chưa có số liệu chỉ tiêu.</p>')
     views = [table_view(record(r)) for r in ctx.rows]
@@ -290,6 +295,7 @@ def indicator_table(ctx: ReportContext) -> HTML:
             previous_year=ctx.previous_year,
             next_year=ctx.params.next_year,
             any_illustrative=any(v["illustrative"] or v["previous_illustrative"] for v in views),
+            any_estimate=any(v["estimate"] for v in views),
         )
     )
 
@@ -417,7 +423,12 @@ def shortfalls_table(ctx: ReportContext) -> HTML:
             headers=["Chỉ tiêu", "Kế hoạch", "Thực hiện", "% TH/KH", "Còn thiếu"],
             numeric={"Kế hoạch", "Thực hiện", "% TH/KH", "Còn thiếu"},
             rows=rows,
-            empty=f"Không có chỉ tiêu nào chưa đạt kế hoạch năm {ctx.year}.",
+            empty=(
+                f"Không có chỉ tiêu nào chưa đạt kế hoạch năm {ctx.year}."
+                if any(r.plan is not None for r in ctx.rows)
+                else f"{ctx.scope[0].upper() + ctx.scope[1:]} không có kế hoạch riêng cho các chỉ tiêu: "
+                "không đánh giá đạt, chưa đạt."
+            ),
         )
     )
 

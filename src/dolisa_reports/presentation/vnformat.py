@@ -43,11 +43,12 @@ def number(value, decimals: int = 0, *, keep_zeros: bool = False) -> str:
     return format_decimal(q, format=pattern, locale=LOCALE, decimal_quantization=False)
 
 
-def percent(value, decimals: int = 1) -> str:
-    """A value already in percent: ``99.62 -> '99,6%'``, ``100 -> '100%'``, ``26.33, 2 -> '26,33%'``."""
+def percent(value, decimals: int = 1, *, keep_zeros: bool = False) -> str:
+    """A value already in percent: ``99.62 -> '99,6%'``, ``100 -> '100%'``, ``26.33, 2 -> '26,33%'``;
+    with ``keep_zeros`` (a table column): ``100 -> '100,0%'``, so a column shows one number of decimals."""
     if _is_missing(value):
         return MISSING
-    return f"{number(value, decimals)}%"
+    return f"{number(value, decimals, keep_zeros=keep_zeros)}%"
 
 
 def quantity(value, unit: str, decimals: int = 0) -> str:
