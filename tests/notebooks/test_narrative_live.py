@@ -156,3 +156,22 @@ def test_the_summary_builds_without_a_domain_and_says_which(project, capsys):
     assert "1. Kết quả đạt được" in _text(html) and "15.939 người (99,6% kế hoạch)" in _text(html)
     status = json.loads((project.outputs / "status.json").read_text(encoding="utf-8"))["reports"]
     assert status["2021/summary"]["state"] == "ok" and status["2021/inspection"]["state"] == "failed"
+
+
+@pytest.mark.slow
+def test_an_estimate_is_marked_in_table_and_text(project):
+    path = project.workbook(2021, "labour")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[C.SHEET_INDICATORS]
+    row = next(r for r in range(C.FIRST_ROW, ws.max_row + 1) if ws[f"A{r}"].value == "LD01")
+    ws[f"{C.COLUMN_BY_KEY['nature'].letter}{row}"] = "Ước tính"
+    wb.save(path)
+    _narrative(project, "## Kết quả đạt được\n\nGiải quyết việc làm cho {LD01}.\n")
+    assert run_build(project, *ARGS) == 0
+    html = _html(project)
+    assert '<th class="num">Ước TH 2021</th>' in html
+    assert re.search(r'data-code="LD01">.*?15\.939<sup class="estimate-mark"', html, re.S)
+    text = _text(html)
+    assert "giải quyết việc làm cho 15.939 lao động (ước tính), đạt 99,6% kế hoạch" in text
+    assert "Giải quyết việc làm cho 15.939 người (ước tính)." in text
+    assert "Số ước tính (ước thực hiện)" in text
