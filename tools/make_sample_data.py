@@ -116,6 +116,53 @@ def fill_areas(ws, domain: str, actuals: dict[str, float], params, catalogue) ->
         ws.cell(r, nature_col, C.NATURE_VALUES["illustrative"])
 
 
+def work_programme_2021(layout) -> None:
+    """2021's work programme with the source's totals: 35 tasks of the province's programme and 203 task
+    groups of the department's, all done ("hoàn thành 35/35 … 203/203"); each task is illustrative."""
+    import datetime as dt
+
+    import openpyxl
+
+    from dolisa_reports.inputs import work_programme as wp
+
+    path = layout.workbook(2021, wp.NAME)
+    if path.exists():
+        print(f"giữ nguyên {path.relative_to(ROOT)}")
+        return
+    params = load_params(2021, layout)
+    units = [u.name for u in params.units[:11]]  # the department's divisions and centres
+    wb = openpyxl.load_workbook(
+        __import__("io").BytesIO(wp.template_bytes(2021, [u.name for u in params.units]))
+    )
+    ws = wb[wp.SHEET]
+    row = wp.FIRST_ROW
+    for key, count, noun in (("province", 35, "Nhiệm vụ"), ("department", 203, "Nhóm nhiệm vụ")):
+        for i in range(1, count + 1):
+            deadline = dt.date(2021, 3 + (i % 10), 28 if (i % 10) == 9 else 15 + (i % 13))
+            done = deadline - dt.timedelta(days=1 + i % 9)
+            values = {
+                "programme": wp.PROGRAMMES[key],
+                "group": f"Nhóm {1 + (i - 1) // 12}",
+                "unit": units[i % len(units)],
+                "task": f"{noun} số {i} (minh họa)",
+                "source": "Quyết định số 62/QĐ-LĐTBXH ngày 19/01/2021"
+                if key == "department"
+                else "Chương trình công tác năm 2021 của UBND tỉnh",
+                "deadline": deadline,
+                "status": wp.STATUSES[wp.DONE],
+                "completed": done,
+                "reason": None,
+                "nature": wp.NATURES["illustrative"],
+            }
+            for col in wp.COLUMNS:
+                ws[f"{col.letter}{row}"] = values[col.key]
+            row += 1
+    buf = __import__("io").BytesIO()
+    wb.save(buf)
+    atomic_write_bytes(path, buf.getvalue())
+    print(f"đã ghi {path.relative_to(ROOT)}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--force", action="store_true", help="overwrite existing sample workbooks")
@@ -162,6 +209,7 @@ def main() -> int:
                 fill_areas(wb[C.SHEET_AREAS], domain, actuals, params, catalogue)
             atomic_write_bytes(path, workbook_bytes(wb))
             print(f"đã ghi {path.relative_to(ROOT)}")
+    work_programme_2021(layout)
     return 0
 
 

@@ -286,4 +286,8 @@ def write_templates(year: int, layout: Layout | None = None, domains=DOMAINS) ->
         )
         atomic_write_bytes(path, workbook_bytes(wb))
         out.append((path, True))
+    if set(DOMAINS) <= set(domains):  # and the year's work programme (inputs/work_programme.py)
+        from . import work_programme
+
+        out.append(work_programme.write_template(layout, year, [u.name for u in params.units]))
     return out

@@ -488,6 +488,7 @@ class YearResult:
     year: int
     domains: dict[str, DomainResult]
     problems: list[Problem]
+    programme: object | None = None  # inputs.work_programme.Programme, when the year has one
 
     @property
     def ok(self) -> bool:
@@ -509,12 +510,19 @@ def validate_year(year: int, layout: Layout | None = None, domains=DOMAINS, writ
     layout = layout or Layout.default()
     params = load_params(year, layout)
     catalogue = load_catalogue(layout)
-    results = {d: validate_domain(year, d, layout, params) for d in domains}
+    from . import work_programme
+
+    every = set(DOMAINS) <= set(domains)
+    results = {d: validate_domain(year, d, layout, params) for d in domains if d in DOMAINS}
     problems = [p for r in results.values() for p in r.problems]
     problems += narrative_problems(year, "summary", layout)  # the year-end summary's own text
+    programme = None
+    if every or work_programme.NAME in domains:
+        programme = work_programme.validate(layout, year, write_dataset=write)
+        problems += programme.problems if programme is not None else []
     if write:
         write_processed(year, results, catalogue, layout)
-    return YearResult(year, results, problems)
+    return YearResult(year, results, problems, programme)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

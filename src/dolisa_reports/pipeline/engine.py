@@ -127,10 +127,12 @@ def check_year(layout: Layout, year: int, domains: list[str]) -> YearCheck:
     n_err = len(errors(vy.problems))
     check = YearCheck(year, n_errors=n_err, n_warnings=len(vy.problems) - n_err)
     for d in domains:
-        dr = vy.domains[d]
-        if dr.ok:
+        dr = vy.domains.get(d)
+        if dr is None or dr.ok:
             continue
         check.lines += [p.line() for p in errors(dr.problems)]
+    if vy.programme is not None:
+        check.lines += [p.line() for p in errors(vy.programme.problems)]
     return check
 
 

@@ -211,8 +211,38 @@ class ValidateTask:
         return files
 
 
+WORK_PROGRAMME = "work_programme"
+
+
+@dataclass(frozen=True)
+class ValidateProgrammeTask(ValidateTask):
+    """The validation step of the year's work programme (``inputs/work_programme.py``)."""
+
+    domain: str = WORK_PROGRAMME
+
+    def dependencies(self, layout: Layout) -> list[str]:
+        paths = [layout.workbook(self.year, self.domain), layout.params_file(self.year)]
+        return [PACKAGE_DEP, *(file_dep(layout, p) for p in paths)]
+
+    def reads(self, layout: Layout) -> tuple[str, ...]:
+        return ()
+
+    def outputs(self, layout: Layout) -> dict[str, Path]:
+        folder = layout.processed_year(self.year)
+        files = {"meta": folder / f"{self.domain}.json"}
+        tasks = folder / f"{self.domain}.parquet"
+        if tasks.exists() or not files["meta"].exists():
+            files["tasks"] = tasks
+        return files
+
+
+def has_programme(layout: Layout, year: int) -> bool:
+    return layout.workbook(year, WORK_PROGRAMME).is_file()
+
+
 def validation_plan(layout: Layout, years: list[int], domains) -> list[ValidateTask]:
-    """Every workbook the reports of ``years`` read: theirs and their comparison years' (when present)."""
+    """Every workbook the reports of ``years`` read: theirs and their comparison years' (when present);
+    with every domain in the build, the year's work programme too."""
     needed: list[int] = []
     for y in sorted(years):
         prev = comparison_year(layout, y)
@@ -220,9 +250,10 @@ def validation_plan(layout: Layout, years: list[int], domains) -> list[ValidateT
             if year not in needed and layout.params_file(year).is_file() and layout.has_data(year):
                 needed.append(year)
     order = {d: i for i, d in enumerate(DOMAINS)}
-    return [
-        ValidateTask(y, d) for y in sorted(needed) for d in sorted(domains, key=lambda d: order.get(d, 99))
-    ]
+    out = [ValidateTask(y, d) for y in sorted(needed) for d in sorted(domains, key=lambda d: order.get(d, 99))]
+    if set(DOMAINS) <= set(domains):
+        out += [ValidateProgrammeTask(y) for y in sorted(years) if y in needed and has_programme(layout, y)]
+    return out
 
 
 def results_path(layout: Layout, year: int, domain: str) -> Path:
@@ -247,7 +278,7 @@ class SummaryTask(ReportTask):
         return {"year": self.year}
 
     def reads(self, layout: Layout) -> tuple[str, ...]:
-        return tuple(f"results:{self.year}/{d}" for d in DOMAINS)
+        return tuple(f"results:{self.year}/{d}" for d in (*DOMAINS, WORK_PROGRAMME))
 
     def writes(self) -> tuple[str, ...]:
         return (f"html:{self.key}",)
@@ -267,7 +298,7 @@ class SummaryTask(ReportTask):
         ]
         results = [
             "out:" + results_path(layout, self.year, d).relative_to(layout.outputs).as_posix()
-            for d in DOMAINS
+            for d in (*DOMAINS, WORK_PROGRAMME)  # the work programme's totals, when the year has one
         ]
         return [PACKAGE_DEP, *(file_dep(layout, p) for p in paths), *results, self.issue_dep]
 
@@ -283,6 +314,38 @@ class SummaryTask(ReportTask):
         if "docx" in formats:
             files["docx"] = out / "summary.docx"
         return files
+
+
+@dataclass(frozen=True)
+class ProgrammeTask(ReportTask):
+    """The work-programme report (notebooks/work_programme.ipynb), from its validated dataset."""
+
+    domain: str = WORK_PROGRAMME
+
+    kind = "programme"
+
+    def parameters(self) -> dict:
+        return {"year": self.year}
+
+    def heading(self, params) -> str:
+        return f"Báo cáo kết quả thực hiện chương trình công tác năm {self.year}"
+
+    def index_title(self, params) -> str:
+        return "Kết quả thực hiện chương trình công tác"
+
+    def reads(self, layout: Layout) -> tuple[str, ...]:
+        return (dataset_id(self.year, self.domain),)
+
+    def dependencies(self, layout: Layout) -> list[str]:
+        folder = layout.processed_year(self.year)
+        paths = [
+            layout.notebook(self.domain),
+            layout.params_file(self.year),
+            folder / f"{self.domain}.json",
+            folder / f"{self.domain}.parquet",
+            layout.root / LOCK_FILE,
+        ]
+        return [PACKAGE_DEP, *(file_dep(layout, p) for p in paths)]
 
 
 def appendix_name(year: int) -> str:
@@ -309,6 +372,8 @@ def plan(
     for y in sorted(years):
         if provincial:
             tasks += [ReportTask(y, d) for d in sorted(domains, key=lambda d: order.get(d, 99))]
+        if provincial and every and has_programme(layout, y):
+            tasks.append(ProgrammeTask(y))
         if provincial and every:
             tasks.append(SummaryTask(y))
         if areas is not None:

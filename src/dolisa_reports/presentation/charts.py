@@ -101,19 +101,25 @@ def achievement(rows: list[Row]) -> bytes | None:
 
 def verdicts(data: list[tuple[str, list[int]]]) -> bytes:
     """Per domain, the indicators exceeded / achieved / not achieved, as stacked horizontal bars."""
+    return stacked(data, ["Vượt", "Đạt", "Chưa đạt"], "Số chỉ tiêu có kế hoạch")
+
+
+def stacked(data: list[tuple[str, list[int]]], names: list[str], xlabel: str) -> bytes:
+    """Stacked horizontal bars: one bar per ``(label, counts)``, one colour per name (good → bad)."""
+    colours = [COLOURS[Verdict.EXCEEDED], COLOURS[Verdict.ACHIEVED], COLOURS[Verdict.NOT_ACHIEVED]]
     with plt.rc_context(STYLE):
         fig, ax = _new(0.6 * len(data) + 1.1)
         labels = [_label(title, 30) for title, _ in data][::-1]
         left = [0] * len(data)
-        for i, (verdict, name) in enumerate(zip(Verdict, ["Vượt", "Đạt", "Chưa đạt"], strict=True)):
+        for i, (colour, name) in enumerate(zip(colours, names, strict=True)):
             values = [c[i] for _, c in data][::-1]
-            bars = ax.barh(labels, values, left=left, color=COLOURS[verdict], label=name)
+            bars = ax.barh(labels, values, left=left, color=colour, label=name)
             for bar, v in zip(bars, values, strict=True):
                 if v:
-                    ax.text(bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2, str(v),
+                    ax.text(bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2, vn.number(v),
                             ha="center", va="center", color="white", fontsize=9)  # fmt: skip
             left = [a + b for a, b in zip(left, values, strict=True)]
-        ax.set_xlabel("Số chỉ tiêu có kế hoạch")
+        ax.set_xlabel(xlabel)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: vn.number(v)))
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False, fontsize=9)
         return png_bytes(fig)

@@ -37,6 +37,7 @@ class SummaryContext:
     missing: dict[str, str] = field(default_factory=dict)  # domain -> why it is not in this summary
     stale: dict[str, str] = field(default_factory=dict)  # domain -> why its results may be out of date
     narrative: object | None = None  # inputs.narrative.Narrative of narrative/summary.md
+    programme: dict | None = None  # the work programme's recorded totals, when the year has one
 
     @property
     def domains(self) -> list[str]:
@@ -120,9 +121,10 @@ def load(year: int, layout: Layout | None = None) -> SummaryContext:
             )
     issue = issues.lookup(layout, year, issues.SUMMARY)
     narrative = load_narrative(layout.narrative(year, "summary"), "narrative/summary.md")
+    programme = load_year(out_year, ["work_programme"]).get("work_programme")
     return SummaryContext(
         year, params, found, appendix_name=f"phu_luc_{year}.xlsx", issue=issue,
-        missing=missing, stale=stale, narrative=narrative,
+        missing=missing, stale=stale, narrative=narrative, programme=programme,
     )  # fmt: skip
 
 
@@ -286,7 +288,10 @@ def overview(ctx: SummaryContext) -> HTML:
         if planned
         else f"Năm {ctx.year}, không có chỉ tiêu nào có kế hoạch để đánh giá."
     )
-    parts = [render("summary.html.j2", sentences=[sentence], tally="")]
+    sentences = [sentence]
+    if ctx.programme:  # the work programme's totals (results/work_programme.json)
+        sentences.append(f"{ctx.params.organisation.short_name} {ctx.programme['sentence']}.")
+    parts = [render("summary.html.j2", sentences=sentences, tally="")]
     parts.append(
         render(
             "list_table.html.j2",
