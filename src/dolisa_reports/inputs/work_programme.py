@@ -88,7 +88,9 @@ def _date(value, ref: str, what: str, prog: Programme) -> str | None:
         return dt.datetime.strptime(str(value).strip(), "%d/%m/%Y").date().isoformat()
     except ValueError:
         prog.problems.append(
-            Problem(prog.display, SHEET, ref, f"{what} '{str(value)[:30]}' không phải ngày (nhập dạng 15/11/2021)")
+            Problem(
+                prog.display, SHEET, ref, f"{what} '{str(value)[:30]}' không phải ngày (nhập dạng 15/11/2021)"
+            )
         )
         return None
 
@@ -107,14 +109,21 @@ def read(layout: Layout, year: int) -> Programme:
         prog.problems.append(exc.problem)
         return prog
     if SHEET not in values.sheetnames:
-        prog.problems.append(Problem(prog.display, None, None, f"không có trang '{SHEET}' (lập lại từ biểu mẫu)"))
+        prog.problems.append(
+            Problem(prog.display, None, None, f"không có trang '{SHEET}' (lập lại từ biểu mẫu)")
+        )
         return prog
     ws = values[SHEET]
     for col in COLUMNS:
         found = ws[f"{col.letter}{HEADER_ROW}"].value
         if normalise(str(found or "")) != normalise(col.header):
             prog.problems.append(
-                Problem(prog.display, SHEET, f"{col.letter}{HEADER_ROW}", f"cột phải là '{col.header}' (thấy '{found or ''}')")
+                Problem(
+                    prog.display,
+                    SHEET,
+                    f"{col.letter}{HEADER_ROW}",
+                    f"cột phải là '{col.header}' (thấy '{found or ''}')",
+                )
             )
     if errors(prog.problems):
         return prog
@@ -134,7 +143,9 @@ def read(layout: Layout, year: int) -> Programme:
                 f"tình trạng '{task['status'][:40]}' không hợp lệ (chọn: {', '.join(STATUSES.values())})"))  # fmt: skip
         nature = _key(NATURES, raw["nature"]) if task["nature"] else "official"
         if nature is None:
-            prog.problems.append(Problem(prog.display, SHEET, ref["nature"], "tính chất phải là Chính thức hoặc Minh họa"))
+            prog.problems.append(
+                Problem(prog.display, SHEET, ref["nature"], "tính chất phải là Chính thức hoặc Minh họa")
+            )
         if not task["task"]:
             prog.problems.append(Problem(prog.display, SHEET, ref["task"], "thiếu nội dung nhiệm vụ"))
         deadline = _date(raw["deadline"], ref["deadline"], "hạn hoàn thành", prog)
@@ -159,7 +170,11 @@ def _check_task(prog: Programme, t: dict, ref: dict) -> None:
         add(Problem(prog.display, SHEET, ref["status"],
             f"hoàn thành ngày {_vn(completed)}, không sau hạn {_vn(deadline)}: tình trạng là 'Hoàn thành'"))  # fmt: skip
     if status in (DONE_LATE, NOT_DONE) and not t["reason"]:
-        add(Problem(prog.display, SHEET, ref["reason"], f"nhiệm vụ '{STATUSES[status].lower()}' cần ghi lý do"))
+        add(
+            Problem(
+                prog.display, SHEET, ref["reason"], f"nhiệm vụ '{STATUSES[status].lower()}' cần ghi lý do"
+            )
+        )
     if status in (NOT_DONE, IN_PROGRESS) and completed:
         add(Problem(prog.display, SHEET, ref["completed"], "nhiệm vụ chưa hoàn thành không có ngày hoàn thành",
                     Severity.WARNING))  # fmt: skip
@@ -227,10 +242,14 @@ def load_tasks(layout: Layout, year: int):
 
     files = paths(layout, year)
     if not files["meta"].is_file():
-        raise UserError(f"chưa kiểm tra chương trình công tác năm {year}: python run_all.py validate --year {year}")
+        raise UserError(
+            f"chưa kiểm tra chương trình công tác năm {year}: python run_all.py validate --year {year}"
+        )
     record = json.loads(files["meta"].read_text(encoding="utf-8"))
     if not record.get("ok") or not files["tasks"].is_file():
-        first = next((Problem.from_record(p) for p in record.get("problems", []) if p["severity"] == "error"), None)
+        first = next(
+            (Problem.from_record(p) for p in record.get("problems", []) if p["severity"] == "error"), None
+        )
         raise UserError(f"chương trình công tác năm {year} có lỗi" + (f": {first}" if first else ""))
     return pq.read_table(files["tasks"]).to_pandas()
 

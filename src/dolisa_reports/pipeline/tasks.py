@@ -250,7 +250,9 @@ def validation_plan(layout: Layout, years: list[int], domains) -> list[ValidateT
             if year not in needed and layout.params_file(year).is_file() and layout.has_data(year):
                 needed.append(year)
     order = {d: i for i, d in enumerate(DOMAINS)}
-    out = [ValidateTask(y, d) for y in sorted(needed) for d in sorted(domains, key=lambda d: order.get(d, 99))]
+    out = [
+        ValidateTask(y, d) for y in sorted(needed) for d in sorted(domains, key=lambda d: order.get(d, 99))
+    ]
     if set(DOMAINS) <= set(domains):
         out += [ValidateProgrammeTask(y) for y in sorted(years) if y in needed and has_programme(layout, y)]
     return out

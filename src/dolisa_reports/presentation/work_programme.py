@@ -90,7 +90,9 @@ def illustrative_notice(ctx: ProgrammeContext) -> HTML:
     if not ctx.illustrative:
         return HTML("")
     n = int((ctx.tasks["nature"] == "illustrative").sum())
-    items = [f"{n} nhiệm vụ (nội dung, đơn vị, hạn, ngày hoàn thành) là minh họa; tổng số lấy từ văn bản nguồn."]
+    items = [
+        f"{n} nhiệm vụ (nội dung, đơn vị, hạn, ngày hoàn thành) là minh họa; tổng số lấy từ văn bản nguồn."
+    ]
     title = "Lưu ý: báo cáo có số liệu MINH HỌA, không lấy từ văn bản nguồn:"
     return HTML(render("notice.html.j2", kind="illustrative", title=title, items=items, text=""))
 
