@@ -236,7 +236,8 @@ def test_the_summary_is_planned_after_the_years_reports(tmp_path):
     assert isinstance(s, SummaryTask) and s.after == tuple(f"2021/{d}" for d in DOMAINS)
     deps = s.dependencies(layout)
     assert PACKAGE_DEP in deps and "file:notebooks/summary.ipynb" in deps and "file:params/2021.yaml" in deps
-    assert [d for d in deps if d.startswith("out:")] == [f"out:2021/results/{d}.json" for d in DOMAINS]
+    expected = [f"out:2021/results/{d}.json" for d in (*DOMAINS, "work_programme")]
+    assert [d for d in deps if d.startswith("out:")] == expected
     data = [d for d in deps if d.startswith("file:data/")]
     assert data == ["file:data/raw/2021/narrative/summary.md"], "the summary never reads a workbook"
     outs = s.outputs(layout, ("html", "pdf"))
@@ -381,7 +382,7 @@ def test_index_lists_the_summary_first_with_its_appendix(built_2021):
     index = (built_2021.outputs / "index.html").read_text(encoding="utf-8")
     section = index[index.index('id="nam-2021"') :]
     keys = [chunk.split('"', 1)[0] for chunk in section.split('data-key="')[1:]]
-    assert keys[0] == "2021/summary" and set(keys[1:]) == {f"2021/{d}" for d in DOMAINS}
+    assert keys[0] == "2021/summary" and set(keys[1:]) == {f"2021/{d}" for d in (*DOMAINS, "work_programme")}
     first = section[section.index('data-key="2021/summary"') : section.index(f'data-key="2021/{DOMAINS[0]}"')]
     assert "Báo cáo tổng kết năm 2021" in first
     assert 'href="2021/summary.html"' in first and 'href="2021/phu_luc_2021.xlsx">Excel</a>' in first

@@ -154,7 +154,15 @@ def read(layout: Layout, year: int) -> Programme:
         _check_task(prog, task, ref)
         prog.tasks.append(task)
     if not prog.tasks and not errors(prog.problems):
-        prog.problems.append(Problem(prog.display, SHEET, f"A{FIRST_ROW}", "chưa có nhiệm vụ nào"))
+        prog.problems.append(  # an untouched template: said, but it holds up no other report
+            Problem(
+                prog.display,
+                SHEET,
+                f"A{FIRST_ROW}",
+                "chưa có nhiệm vụ nào: chưa lập được báo cáo chương trình công tác",
+                Severity.WARNING,
+            )  # fmt: skip
+        )
     return prog
 
 

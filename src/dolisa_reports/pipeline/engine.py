@@ -620,7 +620,8 @@ class _Run:
             return "chưa kiểm tra được số liệu (xem thông báo kiểm tra ở trên)"
         if record.get("ok"):
             return ""
-        errs = errors(dataset.problems(record))
+        found = dataset.problems(record)
+        errs = errors(found) or found  # no error: the warning that held it up (an empty work programme)
         if not errs:
             return "không đọc được tệp số liệu"
         return f"số liệu có {len(errs)} lỗi: {errs[0]}" + (" …" if len(errs) > 1 else "")
