@@ -735,16 +735,17 @@ class _Run:
 
     def _freeze(self, task: ReportTask, res: TaskResult) -> None:
         """The first build of an issued report (with its number): keep its files under issued/<year>/."""
+        import hashlib
+
         from ..atomic import atomic_write_bytes
         from ..inputs import issues
-        from .manifest import sha256_file
 
         out, frozen_dir = self.layout.out_year(task.year), self.layout.issued_dir(task.year)
         files = {}
         for path in sorted(res.fresh.values()):
-            rel = path.relative_to(out).as_posix()
-            atomic_write_bytes(frozen_dir / rel, path.read_bytes())
-            files[rel] = sha256_file(frozen_dir / rel)
+            rel, data = path.relative_to(out).as_posix(), path.read_bytes()
+            atomic_write_bytes(frozen_dir / rel, data)
+            files[rel] = hashlib.sha256(data).hexdigest()
         issue = issues.freeze(self.layout, task.year, task.domain, files, self.inputs[task.key])
         self._issues.setdefault(task.year, {})[task.domain] = issue
         self.reporter.say(f"  ≡ {task.label}  {issue.text()}: đã cố định tại issued/{task.year}/")

@@ -9,12 +9,12 @@ issue record — never by opening a workbook, so it is cheap enough for every bu
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 
 from .. import DOMAINS
 from ..paths import Layout
+from .manifest import sha256_file
 
 
 @dataclass
@@ -71,14 +71,6 @@ class Submission:
         return "; ".join(parts)
 
 
-def _sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def year_submissions(
     layout: Layout, year: int, today: dt.date, reports: dict | None = None
 ) -> list[Submission]:
@@ -107,7 +99,7 @@ def year_submissions(
             except (OSError, ValueError):
                 record = {}
         if path.is_file():
-            digest = _sha256(path)
+            digest = sha256_file(path)
             current = record.get("workbook_sha256") == digest
             sub.validated = current
             sub.received = not (current and record.get("blank"))
