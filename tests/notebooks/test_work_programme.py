@@ -24,6 +24,7 @@ def test_the_report_shows_the_totals_and_the_summary_quotes_them(built_2021):
     assert "hoàn thành 35/35 nhiệm vụ theo Chương trình công tác năm 2021 của UBND tỉnh" in html
     assert "203/203 nhóm nhiệm vụ công tác của Sở" in html
     assert "Không có nhiệm vụ nào quá hạn hay chưa hoàn thành." in html
+    assert '<div class="doc-kind">BÁO CÁO</div>' in html
     assert "MINH HỌA" in html  # each task is illustrative, the totals are the source's
     summary = (built_2021.out_year(2021) / "summary.html").read_text(encoding="utf-8")
     assert "hoàn thành 35/35 nhiệm vụ theo Chương trình công tác năm 2021 của UBND tỉnh" in summary

@@ -75,6 +75,7 @@ def title_block(ctx: ProgrammeContext) -> HTML:
         render(
             "title_block.html.j2",
             params=p,
+            kind="BÁO CÁO",  # a report of the year's work, not a thematic report
             number="",
             date_line=vn.date_line(p.place, p.report_date),
             title="Kết quả thực hiện chương trình công tác",
