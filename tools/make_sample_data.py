@@ -5,6 +5,9 @@
   plus an illustrative breakdown by district for a few indicators, marked "Minh họa".
 - 2020: the two figures the source gives (marked "Chính thức") and illustrative figures for the rest
   (marked "Minh họa"), from data/sample/figures_2020.csv.
+- 2021/6t and 2020/6t: six-month workbooks for two domains (labour, vocational training), every figure
+  illustrative (a share of the year's actual), with the year's plan, so that the six-month report
+  (``run_all.py --period 6t``) has data and a same-period comparison.
 
 Usage: python tools/make_sample_data.py [--force]
 """
@@ -163,6 +166,53 @@ def work_programme_2021(layout) -> None:
     print(f"đã ghi {path.relative_to(ROOT)}")
 
 
+PERIOD_DOMAINS = ("labour", "vocational_training")
+PERIOD_SHARES = (0.52, 0.47, 0.55, 0.43, 0.50, 0.58, 0.46)  # illustrative: some ahead, some behind
+
+
+def period_rows(rows: dict[str, dict], domain: str, year: int, catalogue) -> dict[str, dict]:
+    """Illustrative six-month figures: a share of the year's actual for a count (totals as the sum of
+    their parts), the year's level for a rate; the plan is the year's."""
+    inds = catalogue.for_domain(domain, year)
+    out: dict[str, dict] = {}
+    for i, ind in enumerate(inds):
+        rec = rows.get(ind.code)
+        if rec is None or rec.get("actual") is None:
+            continue
+        actual = rec["actual"]
+        if ind.unit not in ("%", "điểm %"):
+            value = round(actual * PERIOD_SHARES[i % len(PERIOD_SHARES)], ind.value_decimals)
+            actual = int(value) if ind.value_decimals == 0 else value
+        out[ind.code] = {
+            "plan": rec.get("plan"),
+            "actual": actual,
+            "nature": C.NATURE_VALUES["illustrative"],
+            "note": "Số liệu 6 tháng minh họa, không lấy từ văn bản nguồn.",
+        }
+    for ind in inds:  # a total is the sum of its parts, as the validation requires
+        parts = [out[c]["actual"] for c in ind.sum_of if c in out]
+        if ind.code in out and ind.sum_of and len(parts) == len(ind.sum_of) and ind.unit not in ("%",):
+            total = round(sum(parts), ind.value_decimals)
+            out[ind.code]["actual"] = int(total) if ind.value_decimals == 0 else total
+    return out
+
+
+def period_workbooks(layout, rows_by_year: dict[int, dict], catalogue, force: bool) -> None:
+    period = layout.for_period("6t")
+    for year, rows in rows_by_year.items():
+        params = load_params(year, layout)
+        for domain in PERIOD_DOMAINS:
+            path = period.workbook(year, domain)
+            if path.exists() and not force:
+                print(f"giữ nguyên {path.relative_to(ROOT)}")
+                continue
+            inds = catalogue.for_domain(domain, year)
+            wb = build_workbook(year, domain, inds, params, areas=False, period="6t")
+            fill(wb[C.SHEET_INDICATORS], period_rows(rows, domain, year, catalogue), year)
+            atomic_write_bytes(path, workbook_bytes(wb))
+            print(f"đã ghi {path.relative_to(ROOT)}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--force", action="store_true", help="overwrite existing sample workbooks")
@@ -210,6 +260,7 @@ def main() -> int:
             atomic_write_bytes(path, workbook_bytes(wb))
             print(f"đã ghi {path.relative_to(ROOT)}")
     work_programme_2021(layout)
+    period_workbooks(layout, {2021: rows21, 2020: rows20}, catalogue, args.force)
     return 0
 
 

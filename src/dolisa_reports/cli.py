@@ -33,6 +33,22 @@ def _years(value: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"năm không hợp lệ: {value}") from None
 
 
+def _period(value: str) -> str:
+    from .periods import PeriodError, get
+
+    try:
+        return get(value).code
+    except PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+PERIOD_HELP = "kỳ báo cáo: nam (cả năm, mặc định), 6t (6 tháng đầu năm) hoặc 9t (9 tháng đầu năm)"
+
+
+def _layout(args) -> Layout:
+    return Layout.default(period=getattr(args, "period", None))
+
+
 def _console_utf8() -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError):
@@ -43,7 +59,7 @@ def cmd_validate(args) -> int:
     from .inputs.validate import validate_year
     from .pipeline.guard import GuardError, years_to_build
 
-    layout = Layout.default()
+    layout = _layout(args)
     try:
         years, notes = years_to_build(layout, args.year)
     except GuardError as exc:
@@ -60,12 +76,14 @@ def cmd_validate(args) -> int:
             status = 1
             continue
         errs, warns = errors(result.problems), warnings(result.problems)
-        print(f"Năm {year}: {len(errs)} lỗi, {len(warns)} cảnh báo")
+        from .periods import get as get_period
+
+        print(f"{get_period(layout.period).when_cap(year)}: {len(errs)} lỗi, {len(warns)} cảnh báo")
         for p in sorted(
             result.problems, key=lambda p: (p.severity != Severity.ERROR, p.file, _cell_key(p.cell))
         ):
             print("  " + p.line())
-        rel = layout.processed_year(year).relative_to(layout.root)
+        rel = layout.processed_year(year).relative_to(layout.root).as_posix()
         print(f"  Bảng đã kiểm tra: {rel}/")
         if errs:
             status = 1
@@ -85,7 +103,7 @@ def _cell_key(cell: str | None):
 def cmd_template(args) -> int:
     from .inputs.template import write_templates
 
-    layout = Layout.default()
+    layout = _layout(args)
     status = 0
     for year in args.year:
         if not layout.params_file(year).is_file():
@@ -102,7 +120,7 @@ def cmd_template(args) -> int:
             status = 1
             continue
         for path, did in written:
-            rel = path.relative_to(layout.root)
+            rel = path.relative_to(layout.root).as_posix()
             print(f"đã tạo {rel}" if did else f"đã có {rel}: giữ nguyên, không ghi đè")
     return status
 
@@ -127,7 +145,7 @@ def cmd_status(args) -> int:
     from .pipeline.status import StatusStore
     from .pipeline.submissions import status_lines
 
-    layout = Layout.default()
+    layout = _layout(args)
     years = args.year or sorted(int(p.stem) for p in layout.params_dir.glob("*.yaml") if p.stem.isdigit())
     store = StatusStore(layout.outputs / "status.json")
     today = dt.date.today()
@@ -148,7 +166,7 @@ def cmd_issue(args) -> int:
     from .inputs import issues
     from .inputs.params import load_params
 
-    layout = Layout.default()
+    layout = _layout(args)
     year = args.year
     load_params(year, layout)  # a year without params cannot have issued reports
     reports = args.domain or list(issues.REPORTS)
@@ -163,13 +181,14 @@ def cmd_issue(args) -> int:
     every = issues.SUMMARY in reports or set(DOMAINS) <= set(reports)
     domains = None if every else [r for r in reports if r != issues.SUMMARY]
     print("Lập các báo cáo với số và ngày ban hành, rồi cố định chúng…")
-    return run_build(BuildOptions(years=[year], domains=domains, formats=args.format))
+    options = BuildOptions(years=[year], domains=domains, formats=args.format, period=layout.period)
+    return run_build(options)
 
 
 def cmd_unissue(args) -> int:
     from .inputs import issues
 
-    layout = Layout.default()
+    layout = _layout(args)
     reports = args.domain or list(issues.REPORTS)
     for line in issues.remove(layout, args.year, reports):
         print(line)
@@ -196,6 +215,7 @@ def cmd_build(args) -> int:
         executor="dask" if args.executor == "dask" else "thread",
         scheduler=args.scheduler,
         per_area=args.per_area,
+        period=args.period,
     )
     return run_build(options)
 
@@ -232,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="công cụ in PDF: weasyprint (mặc định) hoặc chromium (Chromium, Chrome hay Edge đã cài trên máy)",
     )
+    parser.add_argument("--period", type=_period, default="nam", help=PERIOD_HELP)
     parser.add_argument(
         "--per-area",
         action="store_true",
@@ -256,10 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--year", type=_years, action="extend", help="năm cần kiểm tra (mặc định: mọi năm có số liệu)"
     )
     v.add_argument("--domain", type=_domains, action="extend")
+    v.add_argument("--period", type=_period, default="nam", help=PERIOD_HELP)
     v.set_defaults(func=cmd_validate)
     t = sub.add_parser("template", help="tạo biểu mẫu Excel trống cho một năm (không ghi đè tệp đã có)")
     t.add_argument("--year", type=_years, action="extend", required=True)
     t.add_argument("--domain", type=_domains, action="extend")
+    t.add_argument("--period", type=_period, default="nam", help=PERIOD_HELP)
     t.set_defaults(func=cmd_template)
     n = sub.add_parser(
         "new-year",
@@ -269,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     n.set_defaults(func=cmd_new_year)
     s = sub.add_parser("status", help="tình hình nhận số liệu: ai đã gửi, ai chưa, ai nộp muộn")
     s.add_argument("--year", type=_years, action="extend")
+    s.add_argument("--period", type=_period, default="nam", help=PERIOD_HELP)
     s.set_defaults(func=cmd_status)
     i = sub.add_parser(
         "issue",
@@ -286,10 +310,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument(
         "--format", default="html,pdf,docx", help="định dạng được cố định (mặc định: html,pdf,docx)"
     )
+    i.add_argument("--period", type=_period, default="nam", help=PERIOD_HELP)
     i.set_defaults(func=cmd_issue)
     u = sub.add_parser("unissue", help="bỏ ban hành: lần lập sau sẽ lập lại báo cáo")
     u.add_argument("--year", type=int, required=True)
     u.add_argument("--domain", type=_reports, action="extend")
+    u.add_argument("--period", type=_period, default="nam", help=PERIOD_HELP)
     u.set_defaults(func=cmd_unissue)
     return parser
 

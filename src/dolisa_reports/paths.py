@@ -46,13 +46,27 @@ class Layout:
 
     root: Path
     outputs: Path
+    period: str = "nam"  # nam (the year), 6t, 9t: see periods.py
 
     @classmethod
-    def default(cls, outputs: Path | None = None) -> Layout:
+    def default(cls, outputs: Path | None = None, period: str | None = None) -> Layout:
         root = project_root()
         env_out = os.environ.get("DOLISA_OUTPUTS")
         out = Path(outputs) if outputs else (Path(env_out) if env_out else root / "outputs")
-        return cls(root=root, outputs=out.resolve())
+        return cls(root=root, outputs=out.resolve(), period=period or "nam")
+
+    def for_period(self, period: str | None) -> Layout:
+        """The same project for another reporting period (its own workbooks, datasets and reports)."""
+        from dataclasses import replace
+
+        return replace(self, period=period or "nam")
+
+    @property
+    def in_period(self) -> bool:
+        return self.period != "nam"
+
+    def _sub(self, folder: Path) -> Path:
+        return folder / self.period if self.in_period else folder
 
     # inputs -----------------------------------------------------------------
     @property
@@ -68,18 +82,20 @@ class Layout:
 
     def issue_record(self, year: int) -> Path:
         """Which reports of the year were issued, with number and date (see inputs/issues.py)."""
-        return self.params_dir / f"{year}.issued.yaml"
+        suffix = f".{self.period}" if self.in_period else ""
+        return self.params_dir / f"{year}{suffix}.issued.yaml"
 
     def issued_dir(self, year: int) -> Path:
         """The issued reports of a year, frozen as they were signed (kept in the repository)."""
-        return self.root / "issued" / str(year)
+        return self._sub(self.root / "issued" / str(year))
 
     @property
     def raw(self) -> Path:
         return self.root / "data" / "raw"
 
     def raw_year(self, year: int) -> Path:
-        return self.raw / str(year)
+        """data/raw/<year>/, or data/raw/<year>/<period>/ for a six- or nine-month report."""
+        return self._sub(self.raw / str(year))
 
     def workbook(self, year: int, domain: str) -> Path:
         return self.raw_year(year) / f"{domain}.xlsx"
@@ -100,14 +116,14 @@ class Layout:
         return self.root / "data" / "processed"
 
     def processed_year(self, year: int) -> Path:
-        return self.processed / str(year)
+        return self._sub(self.processed / str(year))
 
     def submission(self, year: int, domain: str) -> Path:
         """What the validation step saw of a unit's workbook (pipeline/submissions.py reads it)."""
         return self.processed_year(year) / f"{domain}.submission.json"
 
     def out_year(self, year: int) -> Path:
-        return self.outputs / str(year)
+        return self._sub(self.outputs / str(year))
 
     def has_data(self, year: int) -> bool:
         """The year's folder holds a workbook (not only Excel's lock file ``~$labour.xlsx``)."""
@@ -123,6 +139,12 @@ class Layout:
             return Path(path).resolve().relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+    def periods_with_data(self, year: int) -> list[str]:
+        """The six- and nine-month periods of a year that have workbooks (data/raw/<year>/<period>/)."""
+        from .periods import PERIODS
+
+        return [p for p in PERIODS if p != "nam" and self.for_period(p).has_data(year)]
 
     def years_with_data(self) -> list[int]:
         if not self.raw.is_dir():

@@ -23,6 +23,18 @@ class Verdict(StrEnum):
 VERDICT_LABEL = {Verdict.EXCEEDED: "Vượt", Verdict.ACHIEVED: "Đạt", Verdict.NOT_ACHIEVED: "Chưa đạt"}
 
 
+class Pace(StrEnum):
+    """Mid-year: a cumulative figure against the share of the year's plan the period should have reached
+    (50% at six months, 75% at nine)."""
+
+    ON_TRACK = "đạt tiến độ"
+    BEHIND = "chậm tiến độ"
+
+
+PACE_LABEL = {Pace.ON_TRACK: "Đạt tiến độ", Pace.BEHIND: "Chậm tiến độ"}
+PERCENT_UNITS = ("%", "điểm %")
+
+
 def _tol(decimals: int) -> float:
     return 0.5 * 10 ** (-max(decimals, 0)) + 1e-12
 
@@ -100,6 +112,7 @@ class Row:
     nature: str
     previous_nature: str | None
     note: str
+    pace: Pace | None = None  # six- and nine-month reports only (the verdict is then None)
 
     @property
     def code(self) -> str:
@@ -118,10 +131,29 @@ def _none(v):
     return None if v is None or pd.isna(v) else float(v)
 
 
+def pace(ind: Indicator, ratio: float | None, months: int) -> Pace | None:
+    """On track or behind, for a cumulative figure (not a rate) with a ratio against the year's plan."""
+    if months >= 12 or ratio is None or ind.unit in PERCENT_UNITS or ind.direction == Direction.NONE:
+        return None
+    share = months / 12 * 100
+    ahead = _cmp(ratio, share, ind.ratio_decimals) >= 0
+    if ind.direction == Direction.DOWN:
+        ahead = _cmp(ratio, share, ind.ratio_decimals) <= 0
+    return Pace.ON_TRACK if ahead else Pace.BEHIND
+
+
 def compute_rows(
-    current: pd.DataFrame, previous: pd.DataFrame | None, catalogue: Catalogue, domain: str, year: int
+    current: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    catalogue: Catalogue,
+    domain: str,
+    year: int,
+    months: int = 12,
 ) -> list[Row]:
-    """Rows in catalogue order; an indicator with no figure at all this year is left out."""
+    """Rows in catalogue order; an indicator with no figure at all this year is left out.
+
+    ``months`` < 12 (a six- or nine-month report): the plan is the year's, so no figure is judged
+    achieved or not; a cumulative one is judged on or behind the pace instead (``pace``)."""
     cur = {r["code"]: r for r in current.to_dict("records")} if not current.empty else {}
     prev = {}
     if previous is not None and not previous.empty:
@@ -138,6 +170,7 @@ def compute_rows(
             continue
         p = prev.get(ind.code)
         previous_value = _none(p.get("actual")) if p else None
+        ratio = ratio_pct(actual, plan)
         rows.append(
             Row(
                 tt=len(rows) + 1,
@@ -146,12 +179,13 @@ def compute_rows(
                 actual=actual,
                 previous=previous_value,
                 target_next=target,
-                ratio=ratio_pct(actual, plan),
+                ratio=ratio,
                 yoy=yoy_pct(actual, previous_value),
-                verdict=verdict(ind, actual, plan),
+                verdict=verdict(ind, actual, plan) if months >= 12 else None,
                 nature=str(rec.get("nature") or "official"),
                 previous_nature=str(p.get("nature")) if p else None,
                 note=str(rec.get("note") or ""),
+                pace=pace(ind, ratio, months),
             )
         )
     return rows

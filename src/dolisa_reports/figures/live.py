@@ -47,20 +47,23 @@ def _quantity(value, ind) -> str | None:
     return with_unit(vn.number(value, ind.value_decimals), ind.unit) if value is not None else None
 
 
-def change_text(r: Row, previous_year: int) -> str | None:
-    """'tăng 527 người so với năm 2020' (with * when last year's figure is illustrative)."""
+def change_text(r: Row, previous_year: int | str) -> str | None:
+    """'tăng 527 người so với năm 2020' (with * when last year's figure is illustrative);
+    ``previous_year`` may be the comparison period's words ('6 tháng đầu năm 2020')."""
     if r.actual is None or r.previous is None:
         return None
+    if isinstance(previous_year, int):
+        previous_year = f"năm {previous_year}"
     ind = r.indicator
     change = vn.signed_change(r.actual - r.previous, ind.value_decimals)
     if change == "không đổi":
-        return f"không đổi so với năm {previous_year}"
+        return f"không đổi so với {previous_year}"
     unit = " điểm phần trăm" if ind.unit in ("%", "điểm %") else f" {ind.unit}"
     mark = "*" if r.previous_illustrative else ""
-    return f"{change}{unit} so với năm {previous_year}{mark}"
+    return f"{change}{unit} so với {previous_year}{mark}"
 
 
-def values(rows: list[Row], previous_year: int) -> dict[str, dict[str, str | None]]:
+def values(rows: list[Row], previous_year: int | str) -> dict[str, dict[str, str | None]]:
     """Per indicator code, the text each key prints (None: no such figure this year)."""
     out = {}
     for r in rows:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 
 from ..presentation import vnformat as vn
-from .analysis import VERDICT_LABEL, Row, Verdict
+from .analysis import PACE_LABEL, VERDICT_LABEL, Pace, Row, Verdict
 
 ILLUSTRATIVE = "illustrative"
 ESTIMATE = "estimate"
 PERCENT_UNITS = ("%", "điểm %")
+PACE_CLASS = {Pace.ON_TRACK.value: "achieved", Pace.BEHIND.value: "not-achieved"}
 VERDICT_CLASS = {
     Verdict.EXCEEDED: "exceeded",
     Verdict.ACHIEVED: "achieved",
@@ -52,6 +53,7 @@ def record(r: Row) -> dict:
         "yoy": _num(r.yoy),
         "yoy_text": vn.percent(r.yoy, 1) if r.yoy is not None else None,
         "verdict": r.verdict.value if r.verdict else None,
+        **({"pace": r.pace.value} if r.pace else {}),
         "target_next": r.target_next.as_record() if r.target_next else None,
         "target_next_text": r.target_next.text(d) if r.target_next else None,
         "nature": r.nature,
@@ -70,6 +72,8 @@ def verdict_of(rec: dict) -> Verdict | None:
 
 def verdict_label(rec: dict) -> str:
     v = verdict_of(rec)
+    if v is None and rec.get("pace"):
+        return PACE_LABEL[Pace(rec["pace"])]
     return VERDICT_LABEL[v] if v else vn.MISSING
 
 
@@ -115,7 +119,7 @@ def table_view(rec: dict, tt=None) -> dict:
         "yoy": _yoy_cell(rec),
         "target_next": text(rec.get("target_next_text")),
         "verdict": verdict_label(rec),
-        "verdict_class": VERDICT_CLASS.get(v, "none") if v else "none",
+        "verdict_class": VERDICT_CLASS.get(v, "none") if v else PACE_CLASS.get(rec.get("pace"), "none"),
         "illustrative": rec.get("nature") == ILLUSTRATIVE,
         "estimate": rec.get("nature") == ESTIMATE,
         "previous_illustrative": rec.get("previous_nature") == ILLUSTRATIVE,

@@ -19,6 +19,7 @@ DOMAIN_CELL = "B3"
 UNIT_CELL = "B4"
 PREPARER_CELL = "E2"  # người lập biểu (label in D2)
 SENT_CELL = "E3"  # ngày gửi (label in D3), a date
+PERIOD_CELL = "B5"  # kỳ báo cáo (label in A5): only in a six- or nine-month workbook
 HEADER_ROW = 6
 FIRST_ROW = HEADER_ROW + 1
 
@@ -43,8 +44,11 @@ class Column:
     numeric: bool = False
     locked: bool = False
 
-    def header(self, year: int) -> str:
-        return self.header_template.format(year=year, next=year + 1)
+    def header(self, year: int, period: str = "nam") -> str:
+        """The column's title; a six-month workbook's actuals are 'Thực hiện 6 tháng đầu năm 2021'."""
+        from ..periods import get
+
+        return self.header_template.format(year=year, next=year + 1, when=get(period).when(year))
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -52,7 +56,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("name", "B", "Tên chỉ tiêu", 58, locked=True),
     Column("unit", "C", "Đơn vị tính", 12, locked=True),
     Column("plan", "D", "Kế hoạch năm {year}", 15, numeric=True),
-    Column("actual", "E", "Thực hiện năm {year}", 15, numeric=True),
+    Column("actual", "E", "Thực hiện {when}", 15, numeric=True),
     Column("target_next", "F", "Kế hoạch năm {next}", 15, numeric=True),
     Column("nature", "G", "Tính chất số liệu", 16),
     Column("note", "H", "Nguồn số liệu, ghi chú", 48),

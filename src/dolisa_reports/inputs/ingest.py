@@ -47,6 +47,7 @@ class RawDomain:
     has_area_sheet: bool = False
     problems: list[Problem] = field(default_factory=list)
     readable: bool = True
+    period: str = "nam"  # the folder's period (periods.py): data/raw/<year>/<period>/
 
 
 def _text(value) -> str:
@@ -213,9 +214,9 @@ def _target(reader: _SheetReader, ref: str, value, label: str, kind: TargetKind)
     return target
 
 
-def _read_header(reader: _SheetReader, year: int) -> bool:
+def _read_header(reader: _SheetReader, year: int, period: str) -> bool:
     ws, ok = reader.ws, True
-    expected_by_key = {col.key: col.header(year) for col in C.COLUMNS}
+    expected_by_key = {col.key: col.header(year, period) for col in C.COLUMNS}
     for col in C.COLUMNS:
         ref = f"{col.letter}{C.HEADER_ROW}"
         expected = expected_by_key[col.key]
@@ -279,6 +280,34 @@ def _read_submission(raw: RawDomain, reader: _SheetReader) -> None:
         )
 
 
+def _read_period(raw: RawDomain, reader: _SheetReader) -> None:
+    """A workbook's 'Kỳ báo cáo' (B5) must be its folder's: a six-month workbook copied into the
+    year-end folder, or the other way round, is an error naming the cell."""
+    from ..periods import PERIODS
+    from .params import normalise
+
+    text = _text(reader.ws[C.PERIOD_CELL].value)
+    if not text:
+        return
+    said = next(
+        (
+            p
+            for p in PERIODS.values()
+            if normalise(text) in {normalise(p.code), normalise(p.name or "cả năm")}
+        ),
+        None,
+    )
+    here = PERIODS[raw.period]
+    if said is None or said.code != raw.period:
+        folder = f"thư mục {raw.period} ({here.name})" if not here.is_year else "thư mục của cả năm"
+        reader.problem(
+            C.PERIOD_CELL,
+            f"kỳ báo cáo của biểu là '{text[:40]}', nhưng tệp nằm trong {folder}: chép tệp vào đúng thư mục "
+            "data/raw/<năm>/6t/ (6 tháng), 9t/ (9 tháng) hoặc data/raw/<năm>/ (cả năm)",
+            "wrong_period",
+        )
+
+
 def _read_indicators(raw: RawDomain, reader: _SheetReader, catalogue: Catalogue) -> None:
     ws = reader.ws
     year_value = reader.value(C.YEAR_CELL)
@@ -300,11 +329,12 @@ def _read_indicators(raw: RawDomain, reader: _SheetReader, catalogue: Catalogue)
             "wrong_domain",
         )
     raw.reporting_unit = _text(ws[C.UNIT_CELL].value)
+    _read_period(raw, reader)
     _read_submission(raw, reader)
-    if not _read_header(reader, raw.year):
+    if not _read_header(reader, raw.year, raw.period):
         return
     reader.check_merged(C.FIRST_ROW)
-    labels = {c.key: c.header(raw.year) for c in C.COLUMNS}
+    labels = {c.key: c.header(raw.year, raw.period) for c in C.COLUMNS}
     records = []
     for r in range(C.FIRST_ROW, ws.max_row + 1):
         refs = {c.key: f"{c.letter}{r}" for c in C.COLUMNS}
@@ -442,7 +472,13 @@ def _read_areas(raw: RawDomain, reader: _SheetReader, params: YearParams) -> Non
 
 
 def read_domain(
-    path: Path, year: int, domain: str, catalogue: Catalogue, params: YearParams, display: str
+    path: Path,
+    year: int,
+    domain: str,
+    catalogue: Catalogue,
+    params: YearParams,
+    display: str,
+    period: str = "nam",
 ) -> RawDomain:
     raw = RawDomain(
         year,
@@ -451,6 +487,7 @@ def read_domain(
         display,
         pd.DataFrame(columns=INDICATOR_COLUMNS),
         pd.DataFrame(columns=AREA_COLUMNS),
+        period=period,
     )
     if not path.is_file():
         siblings = sorted(p.name for p in path.parent.glob(f"{domain}.*") if p.suffix.lower() != ".xlsx")

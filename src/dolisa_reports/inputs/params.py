@@ -44,6 +44,13 @@ class DomainInfo(_Strict):
     deadline: dt.date | None = None  # hạn nộp: the date the unit's workbook is due
 
 
+class PeriodInfo(_Strict):
+    """A six- or nine-month report (``periods: {6t: …}``): its date and when the workbooks are due."""
+
+    report_date: dt.date | None = None  # the report's date (default: the year's report_date)
+    deadline: dt.date | None = None  # hạn nộp of every unit's period workbook
+
+
 class Programme(_Strict):
     """A multi-year target (giai đoạn): e.g. 1.590 houses for meritorious persons in 2021–2023, counted
     by an indicator of the catalogue summed over the years of the period."""
@@ -110,10 +117,14 @@ class YearParams(_Strict):
     programmes: tuple[Programme, ...] = ()
     units: tuple[Unit, ...] = ()
     areas: Areas
+    periods: dict[str, PeriodInfo] = {}  # 6t, 9t (periods.py)
     notes: str = ""
 
     @model_validator(mode="after")
     def _check(self) -> YearParams:
+        odd = [p for p in self.periods if p not in ("6t", "9t")]
+        if odd:
+            raise ValueError(f"kỳ báo cáo không hợp lệ trong 'periods': {', '.join(odd)} (chọn 6t, 9t)")
         missing = [d for d in DOMAINS if d not in self.domains]
         if missing:
             raise ValueError(f"thiếu mục 'domains' cho: {', '.join(missing)}")
@@ -139,6 +150,17 @@ class YearParams(_Strict):
 
     def domain_title(self, domain: str) -> str:
         return self.domains[domain].title
+
+    def report_date_for(self, period: str) -> dt.date:
+        info = self.periods.get(period)
+        return info.report_date if info and info.report_date else self.report_date
+
+    def deadline_for(self, domain: str, period: str) -> dt.date | None:
+        """When the unit's workbook for the period is due (the domain's own deadline at year end)."""
+        if period == "nam":
+            return self.domains[domain].deadline
+        info = self.periods.get(period)
+        return info.deadline if info else None
 
     def closing(self, domain: str | None) -> tuple[tuple[str, ...], Signatory]:
         """("Nơi nhận" lines, signatory) of a domain's report, or of the summary (``None``): its own

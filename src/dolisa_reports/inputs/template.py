@@ -98,8 +98,12 @@ def build_workbook(
     params: YearParams,
     prefill: Prefill | None = None,
     areas: bool = True,
+    period: str = "nam",
 ) -> Workbook:
+    from ..periods import get as get_period
+
     prefill = prefill or Prefill({}, {})
+    when = get_period(period)
     wb = Workbook()
     help_ws = wb.active
     help_ws.title = C.SHEET_HELP
@@ -109,7 +113,7 @@ def build_workbook(
     help_ws.protection.sheet = True
 
     ws = wb.create_sheet(C.SHEET_INDICATORS)
-    title = f"BIỂU SỐ LIỆU CHỈ TIÊU LĨNH VỰC {params.domain_title(domain).upper()} NĂM {year}"
+    title = f"BIỂU SỐ LIỆU CHỈ TIÊU LĨNH VỰC {params.domain_title(domain).upper()} {when.when(year).upper()}"
     ws["A1"] = title
     ws["A1"].font = Font(bold=True, size=13)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(C.COLUMNS))
@@ -117,7 +121,11 @@ def build_workbook(
     ws["A3"], ws[C.DOMAIN_CELL] = "Lĩnh vực:", domain
     ws["A4"], ws[C.UNIT_CELL] = "Đơn vị báo cáo:", params.domains[domain].unit
     ws["C3"] = params.domain_title(domain)
-    for ref in ("A2", "A3", "A4"):
+    labels = ["A2", "A3", "A4"]
+    if not when.is_year:  # the reader checks it against the folder (a workbook in the wrong period)
+        ws["A5"], ws[C.PERIOD_CELL] = "Kỳ báo cáo:", when.name
+        labels.append("A5")
+    for ref in labels:
         ws[ref].font = Font(bold=True)
     ws[C.UNIT_CELL].protection = Protection(locked=False)
     ws["D2"], ws["D3"] = "Người lập biểu:", "Ngày gửi:"
@@ -131,11 +139,11 @@ def build_workbook(
     ws[C.SENT_CELL].number_format = "dd/mm/yyyy"
     for col in C.COLUMNS:
         cell = ws[f"{col.letter}{C.HEADER_ROW}"]
-        cell.value = col.header(year)
+        cell.value = col.header(year, period)
         _style_header(cell)
         ws.column_dimensions[col.letter].width = col.width
     ref_header = ws[f"{REFERENCE_COLUMN}{C.HEADER_ROW}"]
-    ref_header.value = f"Thực hiện năm {year - 1} (tham khảo)"
+    ref_header.value = f"Thực hiện {when.when(year - 1)} (tham khảo)"
     _style_header(ref_header)
     ws.column_dimensions[REFERENCE_COLUMN].width = 15
     ws.row_dimensions[C.HEADER_ROW].height = 32
@@ -202,14 +210,14 @@ def build_workbook(
     ws.page_setup.fitToHeight = 0
 
     if areas and params.areas.items:
-        _area_sheet(wb, year, indicators, params)
+        _area_sheet(wb, year, indicators, params, when.when(year))
     wb.active = wb.sheetnames.index(C.SHEET_INDICATORS)
     return wb
 
 
-def _area_sheet(wb: Workbook, year: int, indicators: list[Indicator], params: YearParams) -> None:
+def _area_sheet(wb: Workbook, year: int, indicators: list[Indicator], params: YearParams, when: str) -> None:
     ws = wb.create_sheet(C.SHEET_AREAS)
-    ws["A1"] = f"SỐ THỰC HIỆN NĂM {year} THEO {params.areas.level_label.upper()} (không bắt buộc)"
+    ws["A1"] = f"SỐ THỰC HIỆN {when.upper()} THEO {params.areas.level_label.upper()} (không bắt buộc)"
     ws["A1"].font = Font(bold=True, size=13)
     ws["A2"] = (
         "Tổng các địa bàn phải bằng số thực hiện chung ở trang 'Chỉ tiêu'. Xoá dòng chỉ tiêu không có số liệu địa bàn."
@@ -246,12 +254,21 @@ def workbook_bytes(wb: Workbook) -> bytes:
 
 
 def prefill_from_previous(year: int, domain: str, layout: Layout) -> Prefill:
-    """This year's targets and last year's actuals from last year's workbook, when it exists and reads."""
+    """This year's targets and last year's actuals from last year's workbook, when it exists and reads.
+
+    A six- or nine-month workbook takes the year's targets the same way (from last year's year-end
+    workbook) and, for reference, the actuals of the same period last year."""
+    plan = _read_previous(year, domain, layout.for_period(None))[0]
+    actual = _read_previous(year, domain, layout)[1]
+    return Prefill(plan, actual)
+
+
+def _read_previous(year: int, domain: str, layout: Layout) -> tuple[dict, dict]:
     from .validate import validate_domain
 
     prev = layout.workbook(year - 1, domain)
     if not prev.is_file() or not layout.params_file(year - 1).is_file():
-        return Prefill({}, {})
+        return {}, {}
     result = validate_domain(year - 1, domain, layout)
     plan, actual = {}, {}
     for rec in result.indicators.itertuples():
@@ -263,7 +280,7 @@ def prefill_from_previous(year: int, domain: str, layout: Layout) -> Prefill:
             plan[rec.code] = Target(TargetKind(rec.target_kind), low, high)
         if pd.notna(rec.actual):
             actual[rec.code] = float(rec.actual)
-    return Prefill(plan, actual)
+    return plan, actual
 
 
 def write_templates(year: int, layout: Layout | None = None, domains=DOMAINS) -> list[tuple[Path, bool]]:
@@ -283,10 +300,13 @@ def write_templates(year: int, layout: Layout | None = None, domains=DOMAINS) ->
             catalogue.for_domain(domain, year),
             params,
             prefill_from_previous(year, domain, layout),
+            period=layout.period,
         )
         atomic_write_bytes(path, workbook_bytes(wb))
         out.append((path, True))
-    if set(DOMAINS) <= set(domains):  # and the year's work programme (inputs/work_programme.py)
+    if (
+        set(DOMAINS) <= set(domains) and not layout.in_period
+    ):  # and the year's work programme (inputs/work_programme.py)
         from . import work_programme
 
         out.append(work_programme.write_template(layout, year, [u.name for u in params.units]))

@@ -141,7 +141,7 @@ def _blank_problem(raw: RawDomain) -> list[Problem]:
     if df.empty or df["actual"].notna().any() or (not raw.areas.empty and raw.areas["value"].notna().any()):
         return []
     first, last = _cell("actual", df["row"].min()), _cell("actual", df["row"].max())
-    label = C.COLUMN_BY_KEY["actual"].header(raw.year)
+    label = C.COLUMN_BY_KEY["actual"].header(raw.year, raw.period)
     return [
         Problem(
             raw.display,
@@ -313,6 +313,9 @@ _CHECKED = {
 def _plausibility_problems(
     raw: RawDomain, catalogue: Catalogue, previous: pd.DataFrame | None, prev_year: int | None
 ) -> list[Problem]:
+    from ..periods import get as get_period
+
+    prev_when = get_period(raw.period).when(prev_year) if prev_year else ""
     """Warnings, not errors: figures that are possible but unlikely (the checks a data pipeline runs on each
     new data version): a percentage outside 0–100, a part larger than its total, a figure ten times larger
     or smaller than the comparison year's."""
@@ -364,7 +367,7 @@ def _plausibility_problems(
                     warn(
                         "actual",
                         rec["row"],
-                        f"'{code}' = {fmt_number(cv, d)} {how} năm {prev_year} ({fmt_number(pv, d)}): "
+                        f"'{code}' = {fmt_number(cv, d)} {how} {prev_when} ({fmt_number(pv, d)}): "
                         "kiểm tra lại (nhầm đơn vị, thừa hay thiếu chữ số 0?)",
                     )
     return out
@@ -392,10 +395,10 @@ def validate_domain(
     catalogue = load_catalogue(layout)
     params = params or load_params(year, layout)
     path = layout.workbook(year, domain)
-    display = path.name
+    display = path.relative_to(layout.raw_year(year).parent).as_posix() if layout.in_period else path.name
     rows = None  # the figures as a report computes them, once the workbook is valid
     try:
-        raw = read_domain(path, year, domain, catalogue, params, display)
+        raw = read_domain(path, year, domain, catalogue, params, display, layout.period)
         result = DomainResult(raw, list(raw.problems))
         if raw.readable and not raw.indicators.empty:
             result.problems += _schema_problems(raw, catalogue)
@@ -411,7 +414,7 @@ def validate_domain(
 
         logging.getLogger("dolisa_reports.pipeline").warning("validating %s failed", display, exc_info=True)
         empty = (pd.DataFrame(columns=INDICATOR_COLUMNS), pd.DataFrame(columns=AREA_COLUMNS))
-        raw = RawDomain(year, domain, path, display, *empty, readable=False)
+        raw = RawDomain(year, domain, path, display, *empty, readable=False, period=layout.period)
         msg = "không kiểm tra được tệp (nội dung không theo biểu mẫu): hãy lập lại từ biểu mẫu và chép số liệu sang"
         result = DomainResult(raw, [Problem(display, None, None, msg, kind="unreadable")])
     result.problems += narrative_problems(year, domain, layout, rows, params.comparison_year)
@@ -513,11 +516,14 @@ def validate_year(year: int, layout: Layout | None = None, domains=DOMAINS, writ
     from . import work_programme
 
     every = set(DOMAINS) <= set(domains)
+    if layout.in_period and every:  # a period's workbooks: those its units have sent
+        domains = [d for d in DOMAINS if layout.workbook(year, d).is_file()]
     results = {d: validate_domain(year, d, layout, params) for d in domains if d in DOMAINS}
     problems = [p for r in results.values() for p in r.problems]
-    problems += narrative_problems(year, "summary", layout)  # the year-end summary's own text
     programme = None
-    if every or work_programme.NAME in domains:
+    if not layout.in_period:
+        problems += narrative_problems(year, "summary", layout)  # the year-end summary's own text
+    if (every or work_programme.NAME in domains) and not layout.in_period:
         programme = work_programme.validate(layout, year, write_dataset=write)
         problems += programme.problems if programme is not None else []
     if write:

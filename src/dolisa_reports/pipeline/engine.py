@@ -54,6 +54,7 @@ class BuildOptions:
     executor: str = "thread"  # local pool: thread (default) or process; or dask; see executor.py
     scheduler: str | None = None  # with executor="dask": the scheduler's address (None: a LocalCluster)
     per_area: bool = False  # also one report per area and domain (outputs/<year>/areas/<slug>/)
+    period: str = "nam"  # nam (year end), 6t, 9t: see periods.py
 
     def format_set(self) -> tuple[str, ...]:
         items = self.formats.split(",") if isinstance(self.formats, str) else self.formats
@@ -296,7 +297,7 @@ class Builder:
 
 
 def run_build(options: BuildOptions) -> int:
-    layout = Layout.default(options.outputs)
+    layout = Layout.default(options.outputs, options.period)
     try:
         formats = options.format_set()
     except ValueError as exc:
@@ -569,7 +570,10 @@ class _Run:
         if check.params_error:
             self.reporter.say(f"[LỖI] {check.params_error}")
             return
-        self.reporter.say(f"Kiểm tra số liệu năm {year}: {check.n_errors} lỗi, {check.n_warnings} cảnh báo")
+        from ..periods import get as get_period
+
+        when = get_period(self.layout.period).when(year)
+        self.reporter.say(f"Kiểm tra số liệu {when}: {check.n_errors} lỗi, {check.n_warnings} cảnh báo")
         for line in check.lines:
             self.reporter.say("  " + line)
         self.hasher.forget_prefix(self.layout.processed_year(year))  # rewritten: hash again
@@ -685,6 +689,7 @@ class _Run:
 
             issued = (f"Số {issue.number}, " if issue.number else "") + f"ngày {date(issue.date)}"
         meta = {"year": task.year, "kind": task.domain, "area": task.area, "title": title}
+        meta["period"] = task.period
         return {**meta, "issued": issued}
 
     # -- issued reports (inputs/issues.py) ----------------------------------------------------

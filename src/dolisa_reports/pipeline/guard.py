@@ -31,18 +31,19 @@ def years_to_build(layout: Layout, requested: list[int] | None) -> tuple[list[in
 
     Without ``--year``, every year with data is built; one that has no ``params/<year>.yaml`` yet is left
     out with a warning, so the other years still build."""
+    folder = layout.display(layout.raw_year(0)).replace("/0", "/<năm>", 1)
     if requested:
         lines = []
         for year in dict.fromkeys(requested):
             has_params, has_data = layout.params_file(year).is_file(), layout.has_data(year)
+            where = layout.display(layout.raw_year(year))
+            period = f" --period {layout.period}" if layout.in_period else ""
             if not has_params and not has_data:
-                lines.append(
-                    f"[LỖI] chưa có tham số/số liệu năm {year} (params/{year}.yaml, data/raw/{year}/)"
-                )
+                lines.append(f"[LỖI] chưa có tham số/số liệu năm {year} (params/{year}.yaml, {where}/)")
             elif not has_data:
                 lines.append(
-                    f"[LỖI] chưa có số liệu năm {year}: data/raw/{year}/ chưa có tệp .xlsx nào "
-                    f"(tạo biểu mẫu: python run_all.py template --year {year})"
+                    f"[LỖI] chưa có số liệu năm {year}: {where}/ chưa có tệp .xlsx nào "
+                    f"(tạo biểu mẫu: python run_all.py template --year {year}{period})"
                 )
             elif not has_params:
                 lines.append(f"[LỖI] chưa có tham số năm {year}: thiếu tệp params/{year}.yaml")
@@ -58,7 +59,7 @@ def years_to_build(layout: Layout, requested: list[int] | None) -> tuple[list[in
                 f"[CẢNH BÁO] năm {year} có số liệu nhưng chưa có params/{year}.yaml: bỏ qua năm này"
             )
     if not years:
-        raise GuardError("[LỖI] Không có số liệu: data/raw/<năm>/ chưa có tệp .xlsx nào.")
+        raise GuardError(f"[LỖI] Không có số liệu: {folder}/ chưa có tệp .xlsx nào.")
     return years, warnings
 
 

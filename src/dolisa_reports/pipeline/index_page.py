@@ -106,7 +106,10 @@ def refresh_index(layout: Layout) -> Path | None:
 
 
 def write_index(layout: Layout, store: StatusStore, built_at: str) -> Path:
-    years: dict[int, list] = defaultdict(list)
+    """Every year, newest first; in each, the year-end reports, then its nine- and six-month reports."""
+    from ..periods import PERIODS
+
+    years: dict[tuple[int, str], list] = defaultdict(list)
     order = {d: i for i, d in enumerate(("summary", *DOMAINS))}
     for st in store.items.values():
         links = [
@@ -117,7 +120,7 @@ def write_index(layout: Layout, store: StatusStore, built_at: str) -> Path:
             )
             if fmt in FORMAT_LABEL and (layout.outputs / rel).exists()  # not the results files
         ]
-        years[st.year].append(
+        years[(st.year, st.period)].append(
             {
                 "key": st.key,
                 "title": st.title or st.kind,
@@ -133,16 +136,26 @@ def write_index(layout: Layout, store: StatusStore, built_at: str) -> Path:
         )
     sections = []
     today = _as_of(built_at)
-    for year in sorted(set(years) | set(_years_with_params(layout)), reverse=True):
+    for year in sorted({y for y, _ in years} | set(_years_with_params(layout)), reverse=True):
         try:
             params = load_params(year, layout)
             org = f"{params.organisation.name} – {params.province}"
         except ParamsError:
             params, org = None, ""
-        items = sorted((r for r in years[year] if r["area"] is None), key=lambda r: order.get(r["kind"], 99))
-        areas = _by_area(params, [r for r in years[year] if r["area"] is not None], order)
-        subs = _submissions(layout, year, today, store) if params is not None else []
-        sections.append({"year": year, "org": org, "reports": items, **areas, **subs})
+        parts = []
+        for code in ("nam", *reversed([p for p in PERIODS if p != "nam"])):
+            reports = years.get((year, code), [])
+            in_period = layout.for_period(code)
+            if code != "nam" and not reports and not in_period.has_data(year):
+                continue
+            items = sorted((r for r in reports if r["area"] is None), key=lambda r: order.get(r["kind"], 99))
+            areas = _by_area(params, [r for r in reports if r["area"] is not None], order)
+            subs = _submissions(in_period, year, today, store) if params is not None else {}
+            period = PERIODS[code]
+            heading = None if period.is_year else f"Báo cáo {period.when(year)}"
+            parts.append({"code": code, "heading": heading, "when": period.when(year), "reports": items,
+                          **areas, **subs})  # fmt: skip
+        sections.append({"year": year, "org": org, "parts": parts})
     html = render("index.html.j2", sections=sections, built_at=_fmt_time(built_at))
     path = layout.outputs / "index.html"
     atomic_write_text(path, html)

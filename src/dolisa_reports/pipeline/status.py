@@ -26,6 +26,7 @@ class ReportStatus:
     outputs: dict[str, str] = field(default_factory=dict)  # format -> path relative to outputs/
     title: str = ""
     issued: str = ""  # "Số 172/BC-SLĐTBXH, ngày 22/12/2021" once issued (inputs/issues.py)
+    period: str = "nam"  # nam, 6t, 9t (periods.py)
 
 
 def _status(key: str, value) -> ReportStatus:

@@ -89,7 +89,7 @@ def year_submissions(
     out = []
     for domain in DOMAINS:
         info = params.domains[domain]
-        sub = Submission(domain, info.title, info.unit, info.deadline)
+        sub = Submission(domain, info.title, info.unit, params.deadline_for(domain, layout.period))
         path = layout.workbook(year, domain)
         record = {}
         rec_path = layout.submission(year, domain)
@@ -113,7 +113,8 @@ def year_submissions(
                 sub.late = sub.sent_on is not None and sub.sent_on > sub.deadline
             else:
                 sub.late = today > sub.deadline
-        st = (reports or {}).get(f"{year}/{domain}")
+        edition = f"{year}/{layout.period}" if layout.in_period else str(year)
+        st = (reports or {}).get(f"{edition}/{domain}")
         if st is not None:
             sub.report = st.state
         if domain in issued:
@@ -124,10 +125,11 @@ def year_submissions(
 
 def status_lines(layout: Layout, year: int, today: dt.date, reports: dict | None = None) -> list[str]:
     """``run_all.py status``: one line per domain, then what to do."""
+    from ..periods import get as get_period
     from ..presentation.vnformat import date
 
     subs = year_submissions(layout, year, today, reports)
-    lines = [f"Năm {year} (đến ngày {date(today)}):"]
+    lines = [f"{get_period(layout.period).when_cap(year)} (đến ngày {date(today)}):"]
     width = max(len(s.domain) for s in subs)
     for s in subs:
         deadline = f"hạn {date(s.deadline)}" if s.deadline else "chưa đặt hạn"

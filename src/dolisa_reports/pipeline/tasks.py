@@ -30,6 +30,8 @@ from pathlib import Path
 
 from .. import DOMAINS
 from ..paths import Layout
+from ..periods import YEAR
+from ..periods import get as get_period
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 PACKAGE_DEP = "tree:package"
@@ -67,16 +69,23 @@ class ReportTask:
     domain: str
     area: str | None = None  # area code, for per-area reports
     slug: str | None = field(default=None, compare=False)  # its folder: outputs/<year>/areas/<slug>/
+    period: str = YEAR  # nam, 6t, 9t (periods.py): outputs/<year>/<period>/ when not the year
 
     kind = "report"
 
     @property
+    def edition(self) -> str:
+        """'2021', or '2021/6t' for the six-month report (the folder under outputs/, the key's prefix)."""
+        return str(self.year) if self.period == YEAR else f"{self.year}/{self.period}"
+
+    @property
     def key(self) -> str:
-        return f"{self.year}/{self.domain}" + (f"@{self.area}" if self.area else "")
+        return f"{self.edition}/{self.domain}" + (f"@{self.area}" if self.area else "")
 
     @property
     def label(self) -> str:
-        return f"{self.year} · {self.domain}" + (f" · {self.area}" if self.area else "")
+        when = str(self.year) if self.period == YEAR else f"{self.year} {self.period}"
+        return f"{when} · {self.domain}" + (f" · {self.area}" if self.area else "")
 
     @property
     def after(self) -> tuple[str, ...]:
@@ -91,14 +100,17 @@ class ReportTask:
     @property
     def index_href(self) -> str:
         """outputs/index.html, from the report's HTML."""
-        return "../../../index.html" if self.area else "../index.html"
+        depth = 1 + (2 if self.area else 0) + (self.period != YEAR)
+        return "../" * depth + "index.html"
 
     def notebook_in(self, layout: Layout) -> Path:
         return layout.notebook(self.domain)
 
     def heading(self, params) -> str:
         """The report's title (HTML <title>)."""
-        title = f"Báo cáo chuyên đề {params.domain_title(self.domain)} năm {self.year}"
+        title = (
+            f"Báo cáo chuyên đề {params.domain_title(self.domain)} {get_period(self.period).when(self.year)}"
+        )
         area = params.areas.by_code(self.area) if self.area else None
         return f"{title} – {area.name}" if area else title
 
@@ -107,7 +119,8 @@ class ReportTask:
         return params.domain_title(self.domain)
 
     def parameters(self) -> dict:
-        return {"year": self.year, "area": self.area}
+        own = {"year": self.year, "area": self.area}  # the notebook's default period is the year
+        return own if self.period == YEAR else {**own, "period": self.period}
 
     def dependencies(self, layout: Layout) -> list[str]:
         """Everything the report reads: change any of it (or delete it) and the report is rebuilt.
@@ -130,7 +143,8 @@ class ReportTask:
 
     @property
     def issue_dep(self) -> str:
-        """The number and date it prints once issued (``issue:<year>/<report>``, see inputs/issues.py)."""
+        """The number and date it prints once issued (``issue:<year>/<report>``, see inputs/issues.py;
+        a period's record is its own file, params/<year>.<period>.issued.yaml)."""
         return f"issue:{self.year}/{self.domain}"
 
     def reads(self, layout: Layout) -> tuple[str, ...]:
@@ -177,12 +191,14 @@ class ValidateTask:
 
     year: int
     domain: str
+    period: str = YEAR
 
     kind = "validate"
 
     @property
     def key(self) -> str:
-        return f"validate/{self.year}/{self.domain}"
+        edition = str(self.year) if self.period == YEAR else f"{self.year}/{self.period}"
+        return f"validate/{edition}/{self.domain}"
 
     def dependencies(self, layout: Layout) -> list[str]:
         paths = [
@@ -242,7 +258,8 @@ def has_programme(layout: Layout, year: int) -> bool:
 
 def validation_plan(layout: Layout, years: list[int], domains) -> list[ValidateTask]:
     """Every workbook the reports of ``years`` read: theirs and their comparison years' (when present);
-    with every domain in the build, the year's work programme too."""
+    with every domain in the build, the year's work programme too. A six- or nine-month build validates
+    the workbooks its period folders hold (a domain without one has no period report)."""
     needed: list[int] = []
     for y in sorted(years):
         prev = comparison_year(layout, y)
@@ -251,8 +268,13 @@ def validation_plan(layout: Layout, years: list[int], domains) -> list[ValidateT
                 needed.append(year)
     order = {d: i for i, d in enumerate(DOMAINS)}
     out = [
-        ValidateTask(y, d) for y in sorted(needed) for d in sorted(domains, key=lambda d: order.get(d, 99))
+        ValidateTask(y, d, layout.period)
+        for y in sorted(needed)
+        for d in sorted(domains, key=lambda d: order.get(d, 99))
+        if not layout.in_period or layout.workbook(y, d).is_file()
     ]
+    if layout.in_period:
+        return out
     if set(DOMAINS) <= set(domains):
         out += [ValidateProgrammeTask(y) for y in sorted(years) if y in needed and has_programme(layout, y)]
     return out
@@ -371,14 +393,19 @@ def plan(
     order = {d: i for i, d in enumerate(DOMAINS)}
     every = set(DOMAINS) <= set(domains)
     tasks: list[ReportTask] = []
+    period = layout.period
+    yearly = not layout.in_period  # the summary and the work programme are year-end reports
     for y in sorted(years):
+        ordered = sorted(domains, key=lambda d: order.get(d, 99))
+        if not yearly:  # a six-month report for each domain that sent its period workbook
+            ordered = [d for d in ordered if layout.workbook(y, d).is_file()]
         if provincial:
-            tasks += [ReportTask(y, d) for d in sorted(domains, key=lambda d: order.get(d, 99))]
-        if provincial and every and has_programme(layout, y):
+            tasks += [ReportTask(y, d, period=period) for d in ordered]
+        if provincial and every and yearly and has_programme(layout, y):
             tasks.append(ProgrammeTask(y))
-        if provincial and every:
+        if provincial and every and yearly:
             tasks.append(SummaryTask(y))
         if areas is not None:
-            for d in sorted(domains, key=lambda d: order.get(d, 99)):
-                tasks += [ReportTask(y, d, code, slug) for code, slug in areas(y, d)]
+            for d in ordered:
+                tasks += [ReportTask(y, d, code, slug, period) for code, slug in areas(y, d)]
     return tasks

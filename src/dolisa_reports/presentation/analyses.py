@@ -52,12 +52,6 @@ def _html(sentences: list[str], table: dict | None = None) -> HTML:
     return HTML(render("analysis.html.j2", sentences=[s for s in sentences if s], table=table_html))
 
 
-def _plan_phrase(r: Row) -> str:
-    if r.ratio is None or r.plan is None:
-        return ""
-    return f", đạt {vn.percent(r.ratio, r.indicator.ratio_decimals)} kế hoạch ({_q(r, r.plan.value)})"
-
-
 # -- labour --------------------------------------------------------------------------------------
 
 
@@ -91,7 +85,7 @@ def labour_structure(ctx) -> HTML:
                 else ""
             )
         table = {
-            "caption": f"Cơ cấu giải quyết việc làm năm {ctx.year}",
+            "caption": f"Cơ cấu giải quyết việc làm {ctx.when}",
             "headers": ["Hình thức", "Số lao động", "Tỷ trọng"],
             "numeric": {"Số lao động", "Tỷ trọng"},
             "rows": [
@@ -136,7 +130,7 @@ def enrolment_by_level(ctx) -> HTML:
     sentences, table = [], None
     if levels:
         table = {
-            "caption": f"Tuyển sinh giáo dục nghề nghiệp theo trình độ năm {ctx.year}",
+            "caption": f"Tuyển sinh giáo dục nghề nghiệp theo trình độ {ctx.when}",
             "headers": ["Trình độ", "Kế hoạch", "Thực hiện", "% TH/KH", "Tỷ trọng"],
             "numeric": {"Kế hoạch", "Thực hiện", "% TH/KH", "Tỷ trọng"},
             "rows": [
@@ -214,7 +208,7 @@ def care_and_programmes(ctx) -> HTML:
     table = None
     if total is not None and forms:
         table = {
-            "caption": f"Điều dưỡng người có công theo hình thức năm {ctx.year}",
+            "caption": f"Điều dưỡng người có công theo hình thức {ctx.when}",
             "headers": ["Hình thức", "Kế hoạch", "Thực hiện", "% TH/KH", "Tỷ trọng"],
             "numeric": {"Kế hoạch", "Thực hiện", "% TH/KH", "Tỷ trọng"},
             "rows": [
@@ -272,7 +266,7 @@ def programme_sentences(ctx) -> list[str]:
             continue
         unit = ctx.catalogue[p.code].unit if p.code in ctx.catalogue else ""
         text = (
-            f"{p.title} giai đoạn {p.start}–{p.end}: đến năm {ctx.year} đã thực hiện "
+            f"{p.title} giai đoạn {p.start}–{p.end}: đến {ctx.when} đã thực hiện "
             f"{vn.quantity(done, unit)}/{vn.quantity(p.target, unit)}, đạt {vn.percent(100 * done / p.target, 1)} "
             f"mục tiêu của giai đoạn"
         )
@@ -304,9 +298,9 @@ def policies_and_poverty(ctx) -> HTML:
             )
     policy = [rows[c] for c in ("XH02", "XH04", "XH05", "XH06", "XH08", "XH09") if c in rows]
     table = {
-        "caption": f"Đối tượng được hưởng chính sách năm {ctx.year}",
-        "headers": ["Chính sách", "Số đối tượng", f"% so với năm {ctx.previous_year}"],
-        "numeric": {"Số đối tượng", f"% so với năm {ctx.previous_year}"},
+        "caption": f"Đối tượng được hưởng chính sách {ctx.when}",
+        "headers": ["Chính sách", "Số đối tượng", f"% so với {ctx.prev_when}"],
+        "numeric": {"Số đối tượng", f"% so với {ctx.prev_when}"},
         "rows": [
             [
                 r.indicator.name_vi,
@@ -362,7 +356,7 @@ def petitions_and_inspections(ctx) -> HTML:
     if steps:
         first = steps[0][1].actual
         table = {
-            "caption": f"Tiếp nhận và giải quyết đơn thư năm {ctx.year}",
+            "caption": f"Tiếp nhận và giải quyết đơn thư {ctx.when}",
             "headers": ["Bước", "Số đơn", "Tỷ lệ so với bước trước"],
             "numeric": {"Số đơn", "Tỷ lệ so với bước trước"},
             "rows": [
@@ -397,7 +391,7 @@ def petitions_and_inspections(ctx) -> HTML:
         if acc.previous is not None:
             change = vn.signed_change(acc.actual - acc.previous)
             mark = "*" if acc.previous_illustrative else ""
-            text += f", {change} vụ so với năm {ctx.previous_year} ({_q(acc, acc.previous)}{mark})"
+            text += f", {change} vụ so với {ctx.prev_when} ({_q(acc, acc.previous)}{mark})"
         if acc.target_next is not None:
             text += f"; mục tiêu năm {ctx.year + 1}: {_target_text(acc)}"
         sentences.append(text + ".")

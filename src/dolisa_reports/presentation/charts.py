@@ -66,8 +66,9 @@ def _new(height: float) -> tuple[Figure, plt.Axes]:
     return fig, ax
 
 
-def achievement(rows: list[Row]) -> bytes | None:
-    """Horizontal bars of % TH/KH, coloured by verdict, with the 100% line."""
+def achievement(rows: list[Row], expected: float = 100.0) -> bytes | None:
+    """Horizontal bars of % TH/KH, coloured by verdict, with the 100% line; mid-year (``expected`` < 100:
+    the share of the year's plan the period should reach) coloured by pace, with that line too."""
     data = [r for r in rows if r.ratio is not None]
     if not data:
         return None
@@ -75,7 +76,11 @@ def achievement(rows: list[Row]) -> bytes | None:
         fig, ax = _new(0.55 * len(data) + 0.9)
         labels = [_label(f"{r.code} {r.indicator.name_vi}") for r in data][::-1]
         values = [r.ratio for r in data][::-1]
-        colours = [COLOURS[r.verdict] for r in data][::-1]
+        midyear = expected < 100
+        pace = {"đạt tiến độ": Verdict.ACHIEVED, "chậm tiến độ": Verdict.NOT_ACHIEVED}
+        colours = [
+            COLOURS[pace.get(r.pace.value if r.pace else "")] if midyear else COLOURS[r.verdict] for r in data
+        ][::-1]
         bars = ax.barh(labels, values, color=colours, hatch=None)
         for bar, r in zip(bars, data[::-1], strict=True):
             if r.illustrative:
@@ -87,9 +92,23 @@ def achievement(rows: list[Row]) -> bytes | None:
                 va="center",
             )
         ax.axvline(100, color="#333333", linewidth=1, linestyle="--")
+        if midyear:
+            ax.axvline(expected, color="#333333", linewidth=1, linestyle=":")
         ax.set_xlim(0, max(120, max(values) * 1.18))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{vn.number(v)}%"))
-        ax.set_xlabel("Tỷ lệ thực hiện so với kế hoạch (%)")
+        ax.set_xlabel(
+            "Tỷ lệ thực hiện so với kế hoạch năm (%)" if midyear else "Tỷ lệ thực hiện so với kế hoạch (%)"
+        )
+        if midyear:
+            handles = [
+                plt.Rectangle((0, 0), 1, 1, color=COLOURS[v])
+                for v in (Verdict.ACHIEVED, Verdict.NOT_ACHIEVED)
+            ]
+            names = ["Đạt tiến độ", f"Chậm tiến độ (dưới {vn.percent(expected, 0)}, đường chấm)"]
+            ax.legend(
+                handles, names, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=9
+            )
+            return png_bytes(fig)
         handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[v]) for v in Verdict]
         # above the bars: below them it would meet the axis label whatever the number of bars
         ax.legend(
@@ -125,7 +144,7 @@ def stacked(data: list[tuple[str, list[int]]], names: list[str], xlabel: str) ->
         return png_bytes(fig)
 
 
-def year_on_year(rows: list[Row], year: int, previous_year: int) -> bytes | None:
+def year_on_year(rows: list[Row], year: int | str, previous_year: int | str) -> bytes | None:
     """This year against last year, as % of last year (units differ between indicators)."""
     data = [r for r in rows if r.yoy is not None]
     if not data:
@@ -145,7 +164,9 @@ def year_on_year(rows: list[Row], year: int, previous_year: int) -> bytes | None
         ax.axvline(100, color="#333333", linewidth=1, linestyle="--")
         ax.set_xlim(0, max(120, max(values) * 1.18))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{vn.number(v)}%"))
-        ax.set_xlabel(f"Thực hiện năm {year} so với năm {previous_year} (%)")
+        when = f"năm {year}" if isinstance(year, int) else year
+        prev = f"năm {previous_year}" if isinstance(previous_year, int) else previous_year
+        ax.set_xlabel(f"Thực hiện {when} so với {prev} (%)")
         return png_bytes(fig)
 
 

@@ -21,6 +21,8 @@ from ..inputs.issues import Issue
 from ..inputs.narrative import Narrative, load_narrative
 from ..inputs.params import Area, YearParams, load_params
 from ..paths import Layout
+from ..periods import PERIODS, Period
+from ..periods import get as get_period
 from ..problems import Problem, UserError
 from . import charts
 from . import vnformat as vn
@@ -46,7 +48,23 @@ class ReportContext:
     notes: list[str] = field(default_factory=list)
     issue: Issue | None = None  # number and date, once issued (inputs/issues.py)
     figures: dict = field(default_factory=dict)  # what {LD01}, {LD01.tyle}… print (figures/live.py)
+    period: Period = PERIODS["nam"]  # a six- or nine-month report (periods.py)
     _figure_no: int = 0
+
+    @property
+    def when(self) -> str:
+        """'năm 2021' or '6 tháng đầu năm 2021': what every caption and sentence says."""
+        return self.period.when(self.year)
+
+    @property
+    def prev_when(self) -> str:
+        """The comparison: 'năm 2020', or the same period of it ('6 tháng đầu năm 2020')."""
+        return self.period.when(self.previous_year)
+
+    @property
+    def plan_words(self) -> str:
+        """'kế hoạch', or 'kế hoạch năm' when a period's figure is set against the year's plan."""
+        return self.period.plan_words
 
     @property
     def title(self) -> str:
@@ -95,19 +113,31 @@ def _previous(year: int, domain: str, layout: Layout) -> tuple[Dataset | None, s
     if not record.get("ok"):
         if any(p.get("kind") == "missing_workbook" for p in record.get("problems", [])):
             return None, None  # no workbook that year: simply nothing to compare with
-        return None, f"Số liệu năm {year} có lỗi nên không dùng để so sánh cùng kỳ."
+        when = get_period(layout.period).when(year)
+        return None, f"Số liệu {when} có lỗi nên không dùng để so sánh cùng kỳ."
     try:
         return dataset.load(year, domain, layout), None
     except dataset.DatasetError as exc:
         return None, str(exc).splitlines()[0]
 
 
-def load(domain: str, year: int, area: str | None = None, layout: Layout | None = None) -> ReportContext:
+def load(
+    domain: str,
+    year: int,
+    area: str | None = None,
+    layout: Layout | None = None,
+    period: str | None = None,
+) -> ReportContext:
     """This year's (and the comparison year's) validated dataset for the domain, and every figure from it.
 
     Reads ``data/processed/<year>/`` (``dataset.py``), the params, the catalogue and the narrative: never a
-    workbook. The build validates every workbook a report needs before any notebook runs."""
+    workbook. The build validates every workbook a report needs before any notebook runs.
+    ``period`` ('6t', '9t'): the six- or nine-month report, from ``data/processed/<year>/<period>/``,
+    compared with the same period of the comparison year and against the year's plan."""
     layout = layout or Layout.default()
+    if period is not None:
+        layout = layout.for_period(period)
+    when = get_period(layout.period)
     params = load_params(year, layout)
     catalogue = load_catalogue(layout)
     try:
@@ -128,7 +158,7 @@ def load(domain: str, year: int, area: str | None = None, layout: Layout | None 
             raise ReportDataError(f"Không có địa bàn '{area}' trong params/{year}.yaml")
         current = _area_frame(data, area_obj)
         previous = _previous_area(previous_year, prev_data, area_obj, layout)
-    rows = compute_rows(current, previous, catalogue, domain, year)
+    rows = compute_rows(current, previous, catalogue, domain, year, when.months)
     narrative = (
         load_narrative(layout.narrative(year, domain), f"narrative/{domain}.md")
         if area_obj is None
@@ -147,7 +177,8 @@ def load(domain: str, year: int, area: str | None = None, layout: Layout | None 
         area=area_obj,
         notes=notes,
         issue=None if area_obj else issues.lookup(layout, year, domain),
-        figures=live.values(rows, previous_year),
+        figures=live.values(rows, when.when(previous_year)),
+        period=when,
     )
 
 
@@ -175,12 +206,14 @@ def title_block(ctx: ReportContext) -> HTML:
             "title_block.html.j2",
             params=p,
             number=issue.number if issue else "",
-            date_line=vn.date_line(p.place, issue.date if issue else p.report_date),
+            date_line=vn.date_line(p.place, issue.date if issue else p.report_date_for(ctx.period.code)),
             title=f"Lĩnh vực {ctx.title}",
+            kind="BÁO CÁO CHUYÊN ĐỀ" if ctx.period.is_year else "BÁO CÁO",
             year=ctx.year,
+            when=ctx.when,
             area=ctx.area.name if ctx.area else None,
             unit=p.domains[ctx.domain].unit,
-            report_date=p.report_date,
+            report_date=p.report_date_for(ctx.period.code),
         )
     )
 
@@ -196,8 +229,8 @@ def _headline(ctx: ReportContext, r: Row) -> str:
     if r.nature == "estimate":  # an "Ước tính" figure says so in the text as in the table
         text += " (ước tính)"
     if r.ratio is not None:
-        text += f", đạt {vn.percent(r.ratio, ind.ratio_decimals)} kế hoạch"
-    change = live.change_text(r, ctx.previous_year)
+        text += f", đạt {vn.percent(r.ratio, ind.ratio_decimals)} {ctx.plan_words}"
+    change = live.change_text(r, ctx.prev_when)
     if change:
         text += f" ({change})"
     return text
@@ -211,7 +244,7 @@ def summary_sentences(ctx: ReportContext) -> list[str]:
     for i, r in enumerate(key_rows):
         text = _headline(ctx, r)
         if i == 0:
-            sentences.append(f"Năm {ctx.year}, {ctx.scope} {text}.")
+            sentences.append(f"{ctx.period.when_cap(ctx.year)}, {ctx.scope} {text}.")
         else:
             sentences.append(text[0].upper() + text[1:] + ".")
     return sentences
@@ -224,7 +257,9 @@ def summary(ctx: ReportContext) -> HTML:
     c = counts(ctx.rows)
     planned = sum(1 for r in ctx.rows if r.plan is not None)  # the KH column of the table
     judged = sum(c.values())
-    if planned:
+    if planned and not ctx.period.is_year:
+        tally = _pace_tally(ctx, planned)
+    elif planned:
         tally = (
             f"Trong {planned} chỉ tiêu có kế hoạch năm {ctx.year}: "
             f"{c[Verdict.EXCEEDED]} chỉ tiêu vượt, {c[Verdict.ACHIEVED]} chỉ tiêu đạt, "
@@ -235,16 +270,31 @@ def summary(ctx: ReportContext) -> HTML:
     return HTML(render("summary.html.j2", sentences=sentences, tally=tally))
 
 
+def _pace_tally(ctx: ReportContext, planned: int) -> str:
+    """Mid-year: how many cumulative figures have reached the period's share of the year's plan."""
+    from ..figures.analysis import Pace
+
+    share = vn.percent(ctx.period.expected_share, 0)
+    on = sum(1 for r in ctx.rows if r.pace == Pace.ON_TRACK)
+    behind = sum(1 for r in ctx.rows if r.pace == Pace.BEHIND)
+    text = (
+        f"Trong {planned} chỉ tiêu có kế hoạch năm {ctx.year}: {on} chỉ tiêu đạt tiến độ "
+        f"(từ {share} kế hoạch năm trở lên), {behind} chỉ tiêu chậm tiến độ"
+    )
+    rest = planned - on - behind
+    if rest:
+        text += f"; {rest} chỉ tiêu tỷ lệ hoặc chưa có số thực hiện, đánh giá khi tổng kết năm"
+    return text + "."
+
+
 def illustrative_items(ctx: ReportContext) -> list[str]:
     items = []
     cur = [r.code for r in ctx.rows if r.illustrative]
     prev = [r.code for r in ctx.rows if r.previous_illustrative]
     if cur:
-        items.append(f"Số liệu năm {ctx.year} của các chỉ tiêu: {', '.join(cur)}.")
+        items.append(f"Số liệu {ctx.when} của các chỉ tiêu: {', '.join(cur)}.")
     if prev:
-        items.append(
-            f"Số liệu năm {ctx.previous_year} (cột so sánh cùng kỳ) của các chỉ tiêu: {', '.join(prev)}."
-        )
+        items.append(f"Số liệu {ctx.prev_when} (cột so sánh cùng kỳ) của các chỉ tiêu: {', '.join(prev)}.")
     if ctx.area is None and not ctx.data.areas.empty and (ctx.data.areas["nature"] == "illustrative").any():
         items.append("Số liệu theo địa bàn.")
     if ctx.params.signatory.illustrative:
@@ -271,7 +321,7 @@ def illustrative_notice(ctx: ReportContext) -> HTML:
             render(
                 "notice.html.j2",
                 kind="info",
-                title=f"Chưa có số liệu năm {ctx.previous_year} để so sánh cùng kỳ.",
+                title=f"Chưa có số liệu {ctx.prev_when} để so sánh cùng kỳ.",
                 items=ctx.notes,
                 text="",
             )
@@ -289,15 +339,31 @@ def indicator_table(ctx: ReportContext) -> HTML:
     return HTML(
         render(
             "indicator_table.html.j2",
-            caption=f"Bảng 1. Kết quả thực hiện các chỉ tiêu lĩnh vực {ctx.title} năm {ctx.year}",
+            caption=f"Bảng 1. Kết quả thực hiện các chỉ tiêu lĩnh vực {ctx.title} {ctx.when}",
             rows=views,
-            year=ctx.year,
-            previous_year=ctx.previous_year,
-            next_year=ctx.params.next_year,
+            heads=table_heads(ctx),
             any_illustrative=any(v["illustrative"] or v["previous_illustrative"] for v in views),
             any_estimate=any(v["estimate"] for v in views),
         )
     )
+
+
+def table_heads(ctx: ReportContext) -> dict[str, str]:
+    """The indicator table's column titles: 'KH 2021', 'TH 2021'… at year end; mid-year 'KH năm 2021',
+    'TH 6 tháng 2021', '% TH/KH năm', 'Tiến độ' (and no next-year column when no row has one)."""
+    year, prev, nxt = ctx.year, ctx.previous_year, ctx.params.next_year
+    if ctx.period.is_year:
+        return {"plan": f"KH {year}", "actual": str(year), "ratio": "% TH/KH", "previous": str(prev),
+                "next": f"KH {nxt}", "verdict": "Đánh giá"}  # fmt: skip
+    short = ctx.period.name.removesuffix(" đầu năm")
+    return {
+        "plan": f"KH năm {year}",
+        "actual": f"{short} {year}",
+        "ratio": "% TH/KH năm",
+        "previous": f"{short} {prev}",
+        "next": f"KH {nxt}" if any(r.target_next for r in ctx.rows) else "",
+        "verdict": "Tiến độ",
+    }
 
 
 def _chart(ctx: ReportContext, png: bytes | None, caption: str, empty: str) -> HTML:
@@ -316,8 +382,9 @@ def _esc(text: str) -> str:
 def achievement_chart(ctx: ReportContext) -> HTML:
     return _chart(
         ctx,
-        charts.achievement(ctx.rows),
-        f"Tỷ lệ thực hiện so với kế hoạch năm {ctx.year}",
+        charts.achievement(ctx.rows, ctx.period.expected_share),
+        f"Tỷ lệ thực hiện so với kế hoạch năm {ctx.year}"
+        + ("" if ctx.period.is_year else f" ({ctx.period.name} {ctx.year})"),
         "Không có chỉ tiêu nào có kế hoạch để so sánh.",
     )
 
@@ -325,9 +392,9 @@ def achievement_chart(ctx: ReportContext) -> HTML:
 def year_on_year_chart(ctx: ReportContext) -> HTML:
     return _chart(
         ctx,
-        charts.year_on_year(ctx.rows, ctx.year, ctx.previous_year),
-        f"Thực hiện năm {ctx.year} so với năm {ctx.previous_year}",
-        f"Chưa có số liệu năm {ctx.previous_year} để so sánh ({vn.MISSING}).",
+        charts.year_on_year(ctx.rows, ctx.when, ctx.prev_when),
+        f"Thực hiện {ctx.when} so với {ctx.prev_when}",
+        f"Chưa có số liệu {ctx.prev_when} để so sánh ({vn.MISSING}).",
     )
 
 
@@ -379,7 +446,7 @@ def area_section(ctx: ReportContext, max_charts: int = 3) -> HTML:
         render(
             "list_table.html.j2",
             css="areas",
-            caption=f"Bảng 2. Kết quả thực hiện năm {ctx.year} theo địa bàn",
+            caption=f"Bảng 2. Kết quả thực hiện {ctx.when} theo địa bàn",
             headers=headers,
             numeric=set(codes),
             rows=table_rows,
@@ -394,27 +461,21 @@ def area_section(ctx: ReportContext, max_charts: int = 3) -> HTML:
         png = charts.by_area(
             f"{c} {ind.name_vi}", ind.unit, pairs, ind.value_decimals, (sub["nature"] == "illustrative").any()
         )
-        parts.append(_chart(ctx, png, f"{ind.name_vi} theo địa bàn năm {ctx.year}", "").data)
+        parts.append(_chart(ctx, png, f"{ind.name_vi} theo địa bàn {ctx.when}", "").data)
     return HTML("\n".join(parts))
 
 
 def shortfalls_table(ctx: ReportContext) -> HTML:
-    """'Hạn chế, tồn tại' starts with the indicators not achieved, listed automatically."""
-    rows = []
-    for r in shortfalls(ctx.rows):
-        ind = r.indicator
-        gap = None
-        if r.plan and r.plan.value is not None and r.actual is not None:
-            gap = abs(r.plan.value - r.actual)
-        rows.append(
-            [
-                ind.name_vi,
-                r.plan.text(ind.value_decimals) if r.plan else vn.MISSING,
-                vn.number(r.actual, ind.value_decimals),
-                vn.percent(r.ratio, ind.ratio_decimals),
-                vn.quantity(gap, ind.unit, ind.value_decimals) if gap is not None else vn.MISSING,
-            ]
-        )
+    """'Hạn chế, tồn tại' starts with the indicators not achieved, listed automatically (mid-year: the
+    cumulative figures behind the pace the year's plan asks)."""
+    if not ctx.period.is_year:
+        return _behind_table(ctx)
+
+    def gap(r: Row) -> float | None:
+        ok = r.plan and r.plan.value is not None and r.actual is not None
+        return abs(r.plan.value - r.actual) if ok else None
+
+    rows = _gap_rows(shortfalls(ctx.rows), gap)
     return HTML(
         render(
             "list_table.html.j2",
@@ -429,6 +490,51 @@ def shortfalls_table(ctx: ReportContext) -> HTML:
                 else f"{ctx.scope[0].upper() + ctx.scope[1:]} không có kế hoạch riêng cho các chỉ tiêu: "
                 "không đánh giá đạt, chưa đạt."
             ),
+        )
+    )
+
+
+def _gap_rows(rows: list[Row], gap) -> list[list[str]]:
+    """Chỉ tiêu, kế hoạch, thực hiện, % TH/KH and what is missing (``gap(row)``) of each row."""
+    out = []
+    for r in rows:
+        ind, left = r.indicator, gap(r)
+        out.append(
+            [
+                ind.name_vi,
+                r.plan.text(ind.value_decimals) if r.plan else vn.MISSING,
+                vn.number(r.actual, ind.value_decimals),
+                vn.percent(r.ratio, ind.ratio_decimals),
+                vn.quantity(left, ind.unit, ind.value_decimals) if left is not None else vn.MISSING,
+            ]
+        )
+    return out
+
+
+def _remaining(r: Row) -> float | None:
+    """What is left to do for the year's plan (None when reached or not a planned amount)."""
+    if r.plan is None or r.plan.value is None or r.actual is None or r.indicator.unit in ("%", "điểm %"):
+        return None
+    left = r.plan.value - r.actual
+    return left if left > 0 else None
+
+
+def _behind_table(ctx: ReportContext) -> HTML:
+    from ..figures.analysis import Pace
+
+    share = vn.percent(ctx.period.expected_share, 0)
+    rows = _gap_rows([r for r in ctx.rows if r.pace == Pace.BEHIND], _remaining)
+    heads = ["Chỉ tiêu", f"KH năm {ctx.year}", f"TH {ctx.when}", "% TH/KH năm", "Còn phải thực hiện"]
+    return HTML(
+        render(
+            "list_table.html.j2",
+            css="shortfalls",
+            caption=f"Các chỉ tiêu chậm tiến độ {ctx.when} (dưới {share} kế hoạch năm)",
+            headers=heads,
+            numeric=set(heads[1:]),
+            rows=rows,
+            empty=f"Không có chỉ tiêu nào chậm tiến độ (các chỉ tiêu có kế hoạch đều đạt từ {share} "
+            "kế hoạch năm trở lên).",
         )
     )
 
@@ -491,6 +597,9 @@ def _markup(html: str | None):
 
 
 def next_year_targets(ctx: ReportContext) -> HTML:
+    """The next year's plan; mid-year, what remains to reach this year's plan in the rest of the year."""
+    if not ctx.period.is_year:
+        return _rest_of_year(ctx)
     rows = []
     for r in ctx.rows:
         if r.target_next is None:
@@ -518,11 +627,42 @@ def next_year_targets(ctx: ReportContext) -> HTML:
     )
 
 
+def _rest_of_year(ctx: ReportContext) -> HTML:
+    rows = []
+    for r in ctx.rows:
+        left = _remaining(r)
+        if left is None:
+            continue
+        ind = r.indicator
+        rows.append(
+            [
+                ind.name_vi,
+                ind.unit,
+                r.plan.text(ind.value_decimals),
+                vn.number(r.actual, ind.value_decimals),
+                vn.number(left, ind.value_decimals),
+            ]
+        )
+    months = 12 - ctx.period.months
+    heads = ["Chỉ tiêu", "ĐVT", f"KH năm {ctx.year}", f"TH {ctx.when}", "Còn phải thực hiện"]
+    return HTML(
+        render(
+            "list_table.html.j2",
+            css="targets",
+            caption=f"Để hoàn thành kế hoạch năm {ctx.year}: {months} tháng cuối năm cần thực hiện",
+            headers=heads,
+            numeric=set(heads[2:]),
+            rows=rows,
+            empty=f"Các chỉ tiêu có kế hoạch năm {ctx.year} đều đã đạt kế hoạch năm.",
+        )
+    )
+
+
 def sources(ctx: ReportContext) -> HTML:
     """Where the figures come from, the notes of each indicator, and the validation warnings."""
     rows = [[r.code, r.indicator.name_vi, r.note or vn.MISSING] for r in ctx.rows]
     head = (
-        f"Số liệu: tệp {ctx.data.display} năm {ctx.year}"
+        f"Số liệu: tệp {ctx.data.display} {ctx.when}"
         + (f" do {ctx.data.reporting_unit} báo cáo" if ctx.data.reporting_unit else "")
         + "; tỷ lệ và so sánh được tính tự động từ số liệu gốc."
     )
