@@ -89,3 +89,43 @@ def test_each_kernel_has_its_own_private_sockets(tmp_path, launches):
     assert t1 == t2 == "ipc" and d1 != d2
     assert mode1 == mode2 == 0o700, "other users cannot connect"
     assert not d1.exists() and not d2.exists(), "each kernel's socket folder is removed with it"
+
+
+def _add_cell(path: Path, source: str) -> None:
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(source))
+    nbformat.write(nb, str(path))
+
+
+def test_each_report_runs_as_in_a_fresh_kernel(project):
+    """A notebook that sets a global, changes matplotlib's rcParams and patches a package function leaves
+    no trace in the next report built by the same worker (``--jobs 1``: one after the other). Holds for
+    any way of making kernels ready early (issue 16): a reused or pre-started kernel must not leak."""
+    import re
+
+    from conftest import run_build
+
+    _add_cell(
+        project.notebook("labour"),
+        "LEAK = 1\n"
+        "import matplotlib as mpl\n"
+        "mpl.rcParams['lines.linewidth'] = 9\n"
+        "from dolisa_reports.presentation import vnformat\n"
+        "vnformat.number = lambda *a, **k: 'PATCHED'",
+    )
+    _add_cell(
+        project.notebook("vocational_training"),
+        "import matplotlib as mpl\n"
+        "from IPython.display import HTML\n"
+        "from dolisa_reports.presentation import vnformat\n"
+        "HTML(f\"<p id='iso'>{'LEAK' in globals()}|{mpl.rcParams['lines.linewidth']}|"
+        "{vnformat.number(1234)}</p>\")",
+    )
+    args = ("--year", "2021", "--domain", "labour", "--domain", "vocational_training")
+    assert run_build(project, *args, "--jobs", "1", "--format", "html") == 0
+    html = (project.out_year(2021) / "vocational_training.html").read_text(encoding="utf-8")
+    import matplotlib as mpl
+
+    found = re.search(r"<p id=[\"']iso[\"']>(.*?)</p>", html)
+    assert found, "the check cell ran"
+    assert found[1] == f"False|{mpl.rcParamsDefault['lines.linewidth']}|1.234"
