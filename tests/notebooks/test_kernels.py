@@ -119,7 +119,7 @@ def test_each_report_runs_as_in_a_fresh_kernel(project):
         "from IPython.display import HTML\n"
         "from dolisa_reports.presentation import vnformat\n"
         "HTML(f\"<p id='iso'>{'LEAK' in globals()}|{mpl.rcParams['lines.linewidth']}|"
-        "{vnformat.number(1234)}</p>\")",
+        '{vnformat.number(1234)}</p>")',
     )
     args = ("--year", "2021", "--domain", "labour", "--domain", "vocational_training")
     assert run_build(project, *args, "--jobs", "1", "--format", "html") == 0
