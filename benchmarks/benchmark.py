@@ -145,8 +145,13 @@ def build(project: Path, env: dict, *args: str) -> tuple[float, str]:
 def plain_loop(
     project: Path, env: dict, years, formats: tuple[str, ...], out: Path, domains=DOMAINS
 ) -> float:
-    """What a user would write by hand: three command-line tools per report, one report after another."""
+    """What a user would write by hand: three command-line tools per report, one report after another.
+
+    The notebooks read only the validated dataset (data/processed/), so the loop starts as a user's would:
+    ``run_all.py validate`` once per year (timed with the loop)."""
     t0 = time.perf_counter()
+    for year in years:
+        run([str(BIN / "python"), "run_all.py", "validate", "--year", str(year)], env, project)
     for year in years:
         for domain in domains:
             folder = out / str(year)
@@ -188,7 +193,9 @@ def domains_done_after(log: Path, started: float) -> float:
     text = text[text.rfind("==== build ") :]
     stamps = [
         datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
-        for m in re.finditer(r"(?m)^(\S+ \S+) INFO\s+dolisa_reports\.build: done \d{4} · (\w+) ", text)
+        for m in re.finditer(
+            r"(?m)^(\S+ \S+) INFO\s+dolisa_reports\.pipeline: done \d{4}(?: \w+)? · (\w+) ", text
+        )
         if m.group(2) in DOMAINS
     ]
     return max(stamps) - started
