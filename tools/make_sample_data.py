@@ -180,7 +180,7 @@ def period_rows(rows: dict[str, dict], domain: str, year: int, catalogue) -> dic
         if rec is None or rec.get("actual") is None:
             continue
         actual = rec["actual"]
-        if ind.unit not in ("%", "điểm %"):
+        if ind.is_count:  # a rate keeps its level
             value = round(actual * PERIOD_SHARES[i % len(PERIOD_SHARES)], ind.value_decimals)
             actual = int(value) if ind.value_decimals == 0 else value
         out[ind.code] = {
@@ -191,7 +191,7 @@ def period_rows(rows: dict[str, dict], domain: str, year: int, catalogue) -> dic
         }
     for ind in inds:  # a total is the sum of its parts, as the validation requires
         parts = [out[c]["actual"] for c in ind.sum_of if c in out]
-        if ind.code in out and ind.sum_of and len(parts) == len(ind.sum_of) and ind.unit not in ("%",):
+        if ind.code in out and ind.sum_of and len(parts) == len(ind.sum_of) and ind.is_count:
             total = round(sum(parts), ind.value_decimals)
             out[ind.code]["actual"] = int(total) if ind.value_decimals == 0 else total
     return out

@@ -8,6 +8,7 @@ import sys
 
 from . import DOMAINS
 from .paths import Layout
+from .periods import YEAR
 from .problems import Severity, UserError, errors, warnings
 
 
@@ -57,6 +58,7 @@ def _console_utf8() -> None:
 
 def cmd_validate(args) -> int:
     from .inputs.validate import validate_year
+    from .periods import get as get_period
     from .pipeline.guard import GuardError, years_to_build
 
     layout = _layout(args)
@@ -76,8 +78,6 @@ def cmd_validate(args) -> int:
             status = 1
             continue
         errs, warns = errors(result.problems), warnings(result.problems)
-        from .periods import get as get_period
-
         print(f"{get_period(layout.period).when_cap(year)}: {len(errs)} lỗi, {len(warns)} cảnh báo")
         for p in sorted(
             result.problems, key=lambda p: (p.severity != Severity.ERROR, p.file, _cell_key(p.cell))
@@ -252,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="công cụ in PDF: weasyprint (mặc định) hoặc chromium (Chromium, Chrome hay Edge đã cài trên máy)",
     )
-    parser.add_argument("--period", type=_period, default="nam", help=PERIOD_HELP)
+    parser.add_argument("--period", type=_period, default=YEAR, help=PERIOD_HELP)
     parser.add_argument(
         "--per-area",
         action="store_true",
@@ -277,12 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--year", type=_years, action="extend", help="năm cần kiểm tra (mặc định: mọi năm có số liệu)"
     )
     v.add_argument("--domain", type=_domains, action="extend")
-    v.add_argument("--period", type=_period, default="nam", help=PERIOD_HELP)
+    v.add_argument("--period", type=_period, default=YEAR, help=PERIOD_HELP)
     v.set_defaults(func=cmd_validate)
     t = sub.add_parser("template", help="tạo biểu mẫu Excel trống cho một năm (không ghi đè tệp đã có)")
     t.add_argument("--year", type=_years, action="extend", required=True)
     t.add_argument("--domain", type=_domains, action="extend")
-    t.add_argument("--period", type=_period, default="nam", help=PERIOD_HELP)
+    t.add_argument("--period", type=_period, default=YEAR, help=PERIOD_HELP)
     t.set_defaults(func=cmd_template)
     n = sub.add_parser(
         "new-year",
@@ -292,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     n.set_defaults(func=cmd_new_year)
     s = sub.add_parser("status", help="tình hình nhận số liệu: ai đã gửi, ai chưa, ai nộp muộn")
     s.add_argument("--year", type=_years, action="extend")
-    s.add_argument("--period", type=_period, default="nam", help=PERIOD_HELP)
+    s.add_argument("--period", type=_period, default=YEAR, help=PERIOD_HELP)
     s.set_defaults(func=cmd_status)
     i = sub.add_parser(
         "issue",
@@ -310,12 +310,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument(
         "--format", default="html,pdf,docx", help="định dạng được cố định (mặc định: html,pdf,docx)"
     )
-    i.add_argument("--period", type=_period, default="nam", help=PERIOD_HELP)
+    i.add_argument("--period", type=_period, default=YEAR, help=PERIOD_HELP)
     i.set_defaults(func=cmd_issue)
     u = sub.add_parser("unissue", help="bỏ ban hành: lần lập sau sẽ lập lại báo cáo")
     u.add_argument("--year", type=int, required=True)
     u.add_argument("--domain", type=_reports, action="extend")
-    u.add_argument("--period", type=_period, default="nam", help=PERIOD_HELP)
+    u.add_argument("--period", type=_period, default=YEAR, help=PERIOD_HELP)
     u.set_defaults(func=cmd_unissue)
     return parser
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .periods import YEAR
+
 _MARKER = Path("params") / "catalogue.csv"
 
 
@@ -46,24 +48,24 @@ class Layout:
 
     root: Path
     outputs: Path
-    period: str = "nam"  # nam (the year), 6t, 9t: see periods.py
+    period: str = YEAR  # nam (the year), 6t, 9t: see periods.py
 
     @classmethod
     def default(cls, outputs: Path | None = None, period: str | None = None) -> Layout:
         root = project_root()
         env_out = os.environ.get("DOLISA_OUTPUTS")
         out = Path(outputs) if outputs else (Path(env_out) if env_out else root / "outputs")
-        return cls(root=root, outputs=out.resolve(), period=period or "nam")
+        return cls(root=root, outputs=out.resolve(), period=period or YEAR)
 
     def for_period(self, period: str | None) -> Layout:
         """The same project for another reporting period (its own workbooks, datasets and reports)."""
         from dataclasses import replace
 
-        return replace(self, period=period or "nam")
+        return replace(self, period=period or YEAR)
 
     @property
     def in_period(self) -> bool:
-        return self.period != "nam"
+        return self.period != YEAR
 
     def _sub(self, folder: Path) -> Path:
         return folder / self.period if self.in_period else folder
@@ -139,12 +141,6 @@ class Layout:
             return Path(path).resolve().relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
-
-    def periods_with_data(self, year: int) -> list[str]:
-        """The six- and nine-month periods of a year that have workbooks (data/raw/<year>/<period>/)."""
-        from .periods import PERIODS
-
-        return [p for p in PERIODS if p != "nam" and self.for_period(p).has_data(year)]
 
     def years_with_data(self) -> list[int]:
         if not self.raw.is_dir():

@@ -43,11 +43,6 @@ class Period:
         """The share of a year's plan a cumulative figure should have reached by the period's end (%)."""
         return self.months / 12 * 100
 
-    @property
-    def report_kind(self) -> str:
-        """The document's kind in the index: year-end review or mid-year progress report."""
-        return "Báo cáo chuyên đề" if self.is_year else f"Báo cáo {self.name}"
-
 
 PERIODS: dict[str, Period] = {
     YEAR: Period(YEAR, 12, ""),

@@ -32,7 +32,6 @@ class Pace(StrEnum):
 
 
 PACE_LABEL = {Pace.ON_TRACK: "Đạt tiến độ", Pace.BEHIND: "Chậm tiến độ"}
-PERCENT_UNITS = ("%", "điểm %")
 
 
 def _tol(decimals: int) -> float:
@@ -133,12 +132,10 @@ def _none(v):
 
 def pace(ind: Indicator, ratio: float | None, months: int) -> Pace | None:
     """On track or behind, for a cumulative figure (not a rate) with a ratio against the year's plan."""
-    if months >= 12 or ratio is None or ind.unit in PERCENT_UNITS or ind.direction == Direction.NONE:
+    if months >= 12 or ratio is None or not ind.is_count or ind.direction == Direction.NONE:
         return None
-    share = months / 12 * 100
-    ahead = _cmp(ratio, share, ind.ratio_decimals) >= 0
-    if ind.direction == Direction.DOWN:
-        ahead = _cmp(ratio, share, ind.ratio_decimals) <= 0
+    c = _cmp(ratio, months / 12 * 100, ind.ratio_decimals)
+    ahead = c <= 0 if ind.direction == Direction.DOWN else c >= 0
     return Pace.ON_TRACK if ahead else Pace.BEHIND
 
 

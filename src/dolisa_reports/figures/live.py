@@ -47,23 +47,21 @@ def _quantity(value, ind) -> str | None:
     return with_unit(vn.number(value, ind.value_decimals), ind.unit) if value is not None else None
 
 
-def change_text(r: Row, previous_year: int | str) -> str | None:
-    """'tăng 527 người so với năm 2020' (with * when last year's figure is illustrative);
-    ``previous_year`` may be the comparison period's words ('6 tháng đầu năm 2020')."""
+def change_text(r: Row, compared: str) -> str | None:
+    """'tăng 527 người so với năm 2020' (with * when last year's figure is illustrative); ``compared``
+    names the comparison: 'năm 2020', or the same period of it ('6 tháng đầu năm 2020', periods.py)."""
     if r.actual is None or r.previous is None:
         return None
-    if isinstance(previous_year, int):
-        previous_year = f"năm {previous_year}"
     ind = r.indicator
     change = vn.signed_change(r.actual - r.previous, ind.value_decimals)
     if change == "không đổi":
-        return f"không đổi so với {previous_year}"
+        return f"không đổi so với {compared}"
     unit = " điểm phần trăm" if ind.unit in ("%", "điểm %") else f" {ind.unit}"
     mark = "*" if r.previous_illustrative else ""
-    return f"{change}{unit} so với {previous_year}{mark}"
+    return f"{change}{unit} so với {compared}{mark}"
 
 
-def values(rows: list[Row], previous_year: int | str) -> dict[str, dict[str, str | None]]:
+def values(rows: list[Row], compared: str) -> dict[str, dict[str, str | None]]:
     """Per indicator code, the text each key prints (None: no such figure this year)."""
     out = {}
     for r in rows:
@@ -77,7 +75,7 @@ def values(rows: list[Row], previous_year: int | str) -> dict[str, dict[str, str
             "th": actual,
             "kh": with_unit(r.plan.text(d), ind.unit) if r.plan else None,
             "tyle": vn.percent(r.ratio, ind.ratio_decimals) if r.ratio is not None else None,
-            "cungky": change_text(r, previous_year),
+            "cungky": change_text(r, compared),
             "khsau": with_unit(r.target_next.text(d), ind.unit) if r.target_next else None,
             "truoc": _quantity(r.previous, ind),
             "ten": ind.name_vi,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..periods import YEAR
 from .params import normalise
 
 SHEET_INDICATORS = "Chỉ tiêu"
@@ -44,7 +45,7 @@ class Column:
     numeric: bool = False
     locked: bool = False
 
-    def header(self, year: int, period: str = "nam") -> str:
+    def header(self, year: int, period: str = YEAR) -> str:
         """The column's title; a six-month workbook's actuals are 'Thực hiện 6 tháng đầu năm 2021'."""
         from ..periods import get
 

@@ -14,6 +14,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..periods import YEAR
 from ..problems import Problem, Severity
 from . import contract as C
 from .catalogue import Catalogue, TargetKind
@@ -47,7 +48,7 @@ class RawDomain:
     has_area_sheet: bool = False
     problems: list[Problem] = field(default_factory=list)
     readable: bool = True
-    period: str = "nam"  # the folder's period (periods.py): data/raw/<year>/<period>/
+    period: str = YEAR  # the folder's period (periods.py): data/raw/<year>/<period>/
 
 
 def _text(value) -> str:
@@ -478,7 +479,7 @@ def read_domain(
     catalogue: Catalogue,
     params: YearParams,
     display: str,
-    period: str = "nam",
+    period: str = YEAR,
 ) -> RawDomain:
     raw = RawDomain(
         year,

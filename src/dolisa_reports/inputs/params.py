@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .. import DOMAINS
 from ..paths import Layout
+from ..periods import YEAR
 from ..problems import UserError
 
 
@@ -157,7 +158,7 @@ class YearParams(_Strict):
 
     def deadline_for(self, domain: str, period: str) -> dt.date | None:
         """When the unit's workbook for the period is due (the domain's own deadline at year end)."""
-        if period == "nam":
+        if period == YEAR:
             return self.domains[domain].deadline
         info = self.periods.get(period)
         return info.deadline if info else None

@@ -20,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .. import DOMAINS
 from ..atomic import atomic_write_bytes
 from ..paths import Layout
+from ..periods import YEAR
 from . import contract as C
 from .catalogue import Catalogue, Indicator, load_catalogue
 from .numbers import Target
@@ -98,7 +99,7 @@ def build_workbook(
     params: YearParams,
     prefill: Prefill | None = None,
     areas: bool = True,
-    period: str = "nam",
+    period: str = YEAR,
 ) -> Workbook:
     from ..periods import get as get_period
 
@@ -304,9 +305,7 @@ def write_templates(year: int, layout: Layout | None = None, domains=DOMAINS) ->
         )
         atomic_write_bytes(path, workbook_bytes(wb))
         out.append((path, True))
-    if (
-        set(DOMAINS) <= set(domains) and not layout.in_period
-    ):  # and the year's work programme (inputs/work_programme.py)
+    if set(DOMAINS) <= set(domains) and not layout.in_period:  # and the year's work programme
         from . import work_programme
 
         out.append(work_programme.write_template(layout, year, [u.name for u in params.units]))

@@ -313,12 +313,12 @@ _CHECKED = {
 def _plausibility_problems(
     raw: RawDomain, catalogue: Catalogue, previous: pd.DataFrame | None, prev_year: int | None
 ) -> list[Problem]:
+    """Warnings, not errors: figures that are possible but unlikely (the checks a data pipeline runs on each
+    new data version): a percentage outside 0–100, a part larger than its total, a figure ten times larger
+    or smaller than the comparison year's (the same period of it, in a six- or nine-month workbook)."""
     from ..periods import get as get_period
 
     prev_when = get_period(raw.period).when(prev_year) if prev_year else ""
-    """Warnings, not errors: figures that are possible but unlikely (the checks a data pipeline runs on each
-    new data version): a percentage outside 0–100, a part larger than its total, a figure ten times larger
-    or smaller than the comparison year's."""
     out = []
     df = raw.indicators.drop_duplicates("code").set_index("code")
 
@@ -454,7 +454,10 @@ def narrative_problems(
     catalogue = load_catalogue(layout)
     all_codes = {i.code for i in catalogue}
     domain_codes = all_codes if domain == "summary" else {i.code for i in catalogue.for_domain(domain, year)}
-    figures = live.values(rows, previous_year or year - 1) if rows is not None else {}
+    from ..periods import get as get_period
+
+    compared = get_period(layout.period).when(previous_year or year - 1)  # 'năm 2020', '6 tháng đầu năm 2020'
+    figures = live.values(rows, compared) if rows is not None else {}
     findings = live.placeholder_findings(narrative.text, figures, domain_codes, all_codes)
     if rows is None:  # no figures to compare with (the workbook has errors): only what is wrong anyway
         findings = [f for f in findings if f.error]

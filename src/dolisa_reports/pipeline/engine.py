@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .. import DOMAINS
 from ..paths import Layout
+from ..periods import YEAR
 from ..problems import errors, for_people
 from .executor import make_executor
 from .manifest import Hasher, Manifest
@@ -54,7 +55,7 @@ class BuildOptions:
     executor: str = "thread"  # local pool: thread (default) or process; or dask; see executor.py
     scheduler: str | None = None  # with executor="dask": the scheduler's address (None: a LocalCluster)
     per_area: bool = False  # also one report per area and domain (outputs/<year>/areas/<slug>/)
-    period: str = "nam"  # nam (year end), 6t, 9t: see periods.py
+    period: str = YEAR  # nam (year end), 6t, 9t: see periods.py
 
     def format_set(self) -> tuple[str, ...]:
         items = self.formats.split(",") if isinstance(self.formats, str) else self.formats
@@ -689,8 +690,7 @@ class _Run:
 
             issued = (f"Số {issue.number}, " if issue.number else "") + f"ngày {date(issue.date)}"
         meta = {"year": task.year, "kind": task.domain, "area": task.area, "title": title}
-        meta["period"] = task.period
-        return {**meta, "issued": issued}
+        return {**meta, "period": task.period, "issued": issued}
 
     # -- issued reports (inputs/issues.py) ----------------------------------------------------
     def _issue(self, task: ReportTask):

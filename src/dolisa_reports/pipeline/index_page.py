@@ -143,17 +143,17 @@ def write_index(layout: Layout, store: StatusStore, built_at: str) -> Path:
         except ParamsError:
             params, org = None, ""
         parts = []
-        for code in ("nam", *reversed([p for p in PERIODS if p != "nam"])):
-            reports = years.get((year, code), [])
-            in_period = layout.for_period(code)
-            if code != "nam" and not reports and not in_period.has_data(year):
+        for period in sorted(PERIODS.values(), key=lambda p: -p.months):  # the year, 9 months, 6 months
+            reports = years.get((year, period.code), [])
+            in_period = layout.for_period(period.code)
+            if not period.is_year and not reports and not in_period.has_data(year):
                 continue
             items = sorted((r for r in reports if r["area"] is None), key=lambda r: order.get(r["kind"], 99))
             areas = _by_area(params, [r for r in reports if r["area"] is not None], order)
             subs = _submissions(in_period, year, today, store) if params is not None else {}
-            period = PERIODS[code]
             heading = None if period.is_year else f"Báo cáo {period.when(year)}"
-            parts.append({"code": code, "heading": heading, "when": period.when(year), "reports": items,
+            anchor = "" if period.is_year else f"-{period.code}"  # so-lieu-2021, so-lieu-2021-6t
+            parts.append({"anchor": anchor, "heading": heading, "when": period.when(year), "reports": items,
                           **areas, **subs})  # fmt: skip
         sections.append({"year": year, "org": org, "parts": parts})
     html = render("index.html.j2", sections=sections, built_at=_fmt_time(built_at))

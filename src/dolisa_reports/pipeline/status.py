@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..atomic import atomic_write_text
+from ..periods import YEAR
 
 
 @dataclass
@@ -26,7 +27,7 @@ class ReportStatus:
     outputs: dict[str, str] = field(default_factory=dict)  # format -> path relative to outputs/
     title: str = ""
     issued: str = ""  # "Số 172/BC-SLĐTBXH, ngày 22/12/2021" once issued (inputs/issues.py)
-    period: str = "nam"  # nam, 6t, 9t (periods.py)
+    period: str = YEAR  # nam, 6t, 9t (periods.py)
 
 
 def _status(key: str, value) -> ReportStatus:

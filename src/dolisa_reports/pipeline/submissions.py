@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .. import DOMAINS
 from ..paths import Layout
 from .manifest import sha256_file
+from .tasks import edition
 
 
 @dataclass
@@ -113,8 +114,7 @@ def year_submissions(
                 sub.late = sub.sent_on is not None and sub.sent_on > sub.deadline
             else:
                 sub.late = today > sub.deadline
-        edition = f"{year}/{layout.period}" if layout.in_period else str(year)
-        st = (reports or {}).get(f"{edition}/{domain}")
+        st = (reports or {}).get(f"{edition(year, layout.period)}/{domain}")
         if st is not None:
             sub.report = st.state
         if domain in issued:

@@ -40,6 +40,12 @@ LOCK_FILE = "requirements.lock"
 _COMPARISON = re.compile(r"^comparison_year\s*:\s*['\"]?(\d{4})['\"]?\s*(?:#.*)?$", re.MULTILINE)
 
 
+def edition(year: int, period: str = YEAR) -> str:
+    """'2021', or '2021/6t' for the six-month report: the folder under outputs/ and the prefix of the
+    keys in manifest.json and status.json."""
+    return str(year) if period == YEAR else f"{year}/{period}"
+
+
 def file_dep(layout: Layout, path: Path) -> str:
     return "file:" + path.relative_to(layout.root).as_posix()
 
@@ -75,8 +81,7 @@ class ReportTask:
 
     @property
     def edition(self) -> str:
-        """'2021', or '2021/6t' for the six-month report (the folder under outputs/, the key's prefix)."""
-        return str(self.year) if self.period == YEAR else f"{self.year}/{self.period}"
+        return edition(self.year, self.period)
 
     @property
     def key(self) -> str:
@@ -197,8 +202,7 @@ class ValidateTask:
 
     @property
     def key(self) -> str:
-        edition = str(self.year) if self.period == YEAR else f"{self.year}/{self.period}"
-        return f"validate/{edition}/{self.domain}"
+        return f"validate/{edition(self.year, self.period)}/{self.domain}"
 
     def dependencies(self, layout: Layout) -> list[str]:
         paths = [

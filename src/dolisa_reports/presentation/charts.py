@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from ..figures.analysis import Row, Verdict  # noqa: E402
+from ..figures.analysis import Pace, Row, Verdict  # noqa: E402
 from . import vnformat as vn  # noqa: E402
 
 FONT = "DejaVu Sans"
@@ -77,10 +77,8 @@ def achievement(rows: list[Row], expected: float = 100.0) -> bytes | None:
         labels = [_label(f"{r.code} {r.indicator.name_vi}") for r in data][::-1]
         values = [r.ratio for r in data][::-1]
         midyear = expected < 100
-        pace = {"đạt tiến độ": Verdict.ACHIEVED, "chậm tiến độ": Verdict.NOT_ACHIEVED}
-        colours = [
-            COLOURS[pace.get(r.pace.value if r.pace else "")] if midyear else COLOURS[r.verdict] for r in data
-        ][::-1]
+        pace = {Pace.ON_TRACK: Verdict.ACHIEVED, Pace.BEHIND: Verdict.NOT_ACHIEVED, None: None}
+        colours = [COLOURS[pace[r.pace] if midyear else r.verdict] for r in data][::-1]
         bars = ax.barh(labels, values, color=colours, hatch=None)
         for bar, r in zip(bars, data[::-1], strict=True):
             if r.illustrative:
@@ -99,20 +97,14 @@ def achievement(rows: list[Row], expected: float = 100.0) -> bytes | None:
         ax.set_xlabel(
             "Tỷ lệ thực hiện so với kế hoạch năm (%)" if midyear else "Tỷ lệ thực hiện so với kế hoạch (%)"
         )
+        kinds, names = list(Verdict), ["Vượt", "Đạt", "Chưa đạt"]
         if midyear:
-            handles = [
-                plt.Rectangle((0, 0), 1, 1, color=COLOURS[v])
-                for v in (Verdict.ACHIEVED, Verdict.NOT_ACHIEVED)
-            ]
+            kinds = [Verdict.ACHIEVED, Verdict.NOT_ACHIEVED]
             names = ["Đạt tiến độ", f"Chậm tiến độ (dưới {vn.percent(expected, 0)}, đường chấm)"]
-            ax.legend(
-                handles, names, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=9
-            )
-            return png_bytes(fig)
-        handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[v]) for v in Verdict]
+        handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[v]) for v in kinds]
         # above the bars: below them it would meet the axis label whatever the number of bars
         ax.legend(
-            handles, ["Vượt", "Đạt", "Chưa đạt"], loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3,
+            handles, names, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(names),
             frameon=False, fontsize=9,
         )  # fmt: skip
         return png_bytes(fig)
@@ -144,8 +136,9 @@ def stacked(data: list[tuple[str, list[int]]], names: list[str], xlabel: str) ->
         return png_bytes(fig)
 
 
-def year_on_year(rows: list[Row], year: int | str, previous_year: int | str) -> bytes | None:
-    """This year against last year, as % of last year (units differ between indicators)."""
+def year_on_year(rows: list[Row], when: str, compared: str) -> bytes | None:
+    """This year against last year, as % of last year (units differ between indicators); ``when`` and
+    ``compared`` name them ('năm 2021' / 'năm 2020', or two six-month periods)."""
     data = [r for r in rows if r.yoy is not None]
     if not data:
         return None
@@ -164,9 +157,7 @@ def year_on_year(rows: list[Row], year: int | str, previous_year: int | str) -> 
         ax.axvline(100, color="#333333", linewidth=1, linestyle="--")
         ax.set_xlim(0, max(120, max(values) * 1.18))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{vn.number(v)}%"))
-        when = f"năm {year}" if isinstance(year, int) else year
-        prev = f"năm {previous_year}" if isinstance(previous_year, int) else previous_year
-        ax.set_xlabel(f"Thực hiện {when} so với {prev} (%)")
+        ax.set_xlabel(f"Thực hiện {when} so với {compared} (%)")
         return png_bytes(fig)
 
 

@@ -21,7 +21,7 @@ from ..inputs.issues import Issue
 from ..inputs.narrative import Narrative, load_narrative
 from ..inputs.params import Area, YearParams, load_params
 from ..paths import Layout
-from ..periods import PERIODS, Period
+from ..periods import PERIODS, YEAR, Period
 from ..periods import get as get_period
 from ..problems import Problem, UserError
 from . import charts
@@ -48,7 +48,7 @@ class ReportContext:
     notes: list[str] = field(default_factory=list)
     issue: Issue | None = None  # number and date, once issued (inputs/issues.py)
     figures: dict = field(default_factory=dict)  # what {LD01}, {LD01.tyle}… print (figures/live.py)
-    period: Period = PERIODS["nam"]  # a six- or nine-month report (periods.py)
+    period: Period = PERIODS[YEAR]  # a six- or nine-month report (periods.py)
     _figure_no: int = 0
 
     @property
@@ -137,7 +137,7 @@ def load(
     layout = layout or Layout.default()
     if period is not None:
         layout = layout.for_period(period)
-    when = get_period(layout.period)
+    reporting = get_period(layout.period)
     params = load_params(year, layout)
     catalogue = load_catalogue(layout)
     try:
@@ -158,7 +158,7 @@ def load(
             raise ReportDataError(f"Không có địa bàn '{area}' trong params/{year}.yaml")
         current = _area_frame(data, area_obj)
         previous = _previous_area(previous_year, prev_data, area_obj, layout)
-    rows = compute_rows(current, previous, catalogue, domain, year, when.months)
+    rows = compute_rows(current, previous, catalogue, domain, year, reporting.months)
     narrative = (
         load_narrative(layout.narrative(year, domain), f"narrative/{domain}.md")
         if area_obj is None
@@ -177,8 +177,8 @@ def load(
         area=area_obj,
         notes=notes,
         issue=None if area_obj else issues.lookup(layout, year, domain),
-        figures=live.values(rows, when.when(previous_year)),
-        period=when,
+        figures=live.values(rows, reporting.when(previous_year)),
+        period=reporting,
     )
 
 
@@ -513,7 +513,7 @@ def _gap_rows(rows: list[Row], gap) -> list[list[str]]:
 
 def _remaining(r: Row) -> float | None:
     """What is left to do for the year's plan (None when reached or not a planned amount)."""
-    if r.plan is None or r.plan.value is None or r.actual is None or r.indicator.unit in ("%", "điểm %"):
+    if r.plan is None or r.plan.value is None or r.actual is None or not r.indicator.is_count:
         return None
     left = r.plan.value - r.actual
     return left if left > 0 else None
