@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from .. import DOMAINS
 from ..paths import Layout
 from ..periods import YEAR
 from ..problems import errors, for_people
-from .executor import make_executor
+from .executor import default_jobs, make_executor
 from .manifest import Hasher, Manifest
 from .progress import Reporter, make_reporter
 from .provenance import BuildInfo, build_inputs, collect
@@ -78,7 +79,6 @@ class TaskResult:
     outputs: dict[str, str] = field(default_factory=dict)  # format -> path under outputs/ (for the index)
     warnings: list[str] = field(default_factory=list)
     fresh: dict[str, Path] = field(default_factory=dict)  # files written by this build (for the manifest)
-    html: str | None = field(default=None, repr=False)  # waiting for its PDF
 
 
 def _rel(layout: Layout, path: Path) -> str:
@@ -102,6 +102,16 @@ def _older(path: Path, than: Path) -> bool:
 
 
 # -- the work (runs on the executor's workers) ---------------------------------------------------
+
+
+def _worker_threads() -> int:
+    """Tasks this process runs at once: a Dask worker's threads, else one (a process-pool worker)."""
+    try:
+        from distributed import get_worker
+
+        return max(1, get_worker().state.nthreads)
+    except (ImportError, ValueError, AttributeError):
+        return 1
 
 
 @dataclass
@@ -147,9 +157,11 @@ class Builder:
         pdf_engine: str | None = None,
         info: BuildInfo | None = None,
         inputs: dict[str, dict[str, str]] | None = None,
+        jobs: int = 1,
     ):
         self.layout, self.formats, self.when = layout, formats, when
-        self.pdf_engine = pdf_engine
+        self.pdf_engine, self.jobs = pdf_engine, jobs
+        self._pid = os.getpid()  # the build's process; elsewhere (a worker process) a pool of its own
         self.info = info  # the build's provenance (provenance.py); inputs: task key -> dependency hashes
         self.inputs = inputs if inputs is not None else {}
 
@@ -212,7 +224,12 @@ class Builder:
         stage("notebook")
         try:
             nb = run_notebook(
-                task.notebook_in(layout), work, task.parameters(), cwd=layout.notebooks, label=task.label
+                task.notebook_in(layout),
+                work,
+                task.parameters(),
+                cwd=layout.notebooks,
+                label=task.label,
+                pool=self.kernel_pool(),
             )
         except NotebookFailed as exc:
             partial = None
@@ -265,20 +282,30 @@ class Builder:
                     result.outputs["docx"] = _rel(layout, files["docx"])  # the last good DOCX stays linked
         result.fresh.update(extra)
         result.outputs.update({fmt: _rel(layout, p) for fmt, p in extra.items() if fmt != "results"})
+        if "pdf" in self.formats:  # here, by the worker that made the HTML
+            stage("pdf")
+            self.pdf(result, html)
         result.seconds = time.perf_counter() - start
-        if "pdf" in self.formats:
-            result.html = html  # the PDF is made next, by the report's pdf/<key> node on the PDF lane
         return result
 
-    def pdf(self, result: TaskResult, notify: Callable[[str], None] | None = None) -> TaskResult:
-        """The PDF of a report whose HTML :meth:`build` just wrote; a failure is a warning, not an error."""
-        if notify is not None:
-            notify("pdf")
-        start = time.perf_counter()
+    def kernel_pool(self):
+        """This process's warm kernels for the project's notebooks (kernels.py); None: a new one each time."""
+        from .kernels import pool_for
+
+        size = self.jobs if os.getpid() == self._pid else _worker_threads()
+        return pool_for(self.layout.notebooks, self.kernel_env(), size)
+
+    def kernel_env(self) -> dict[str, str] | None:
+        """The kernels' environment: this process's, with the project's root and outputs."""
+        env = dict(os.environ)
+        env.update({"DOLISA_ROOT": str(self.layout.root), "DOLISA_OUTPUTS": str(self.layout.outputs)})
+        return env
+
+    def pdf(self, result: TaskResult, html: str) -> None:
+        """The PDF of the report whose HTML was just written; a failure is a warning, not an error."""
         task, layout = result.task, self.layout
         pdf_path = task.outputs(layout, self.formats)["pdf"]
         out_dir = pdf_path.parent
-        html, result.html = result.html, None
         try:
             from .pdf import html_to_pdf
 
@@ -290,8 +317,6 @@ class Builder:
             result.warnings.append(f"PDF: {for_people(exc, layout.display(out_dir))}")
             if pdf_path.exists():
                 result.outputs["pdf"] = _rel(layout, pdf_path)  # the last good PDF stays linked
-        result.seconds += time.perf_counter() - start
-        return result
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -359,11 +384,12 @@ class _Run:
         self.skipped: list[ReportTask] = []  # up to date
         self._stale: set[str] = set()  # keys of the reports this build rebuilds (or tries to)
         self._validating: dict[int, tuple[list, dict]] = {}  # year -> (stale validations, their inputs)
-        self._html_done: dict[str, TaskResult] = {}  # report key -> its result, waiting for its PDF
         self._builder: Builder | None = None
         self._issues: dict[int, dict] = {}  # year -> issued reports (inputs/issues.py)
         self.lanes = None
         self.areas = None
+        self.remote = options.executor == "dask"  # workers without the project folder (remote.py)
+        self._build_id = uuid.uuid4().hex  # names the workers' sandboxes of this build
 
     @property
     def info(self) -> BuildInfo:
@@ -419,13 +445,16 @@ class _Run:
                 log.warning(notice)
         if self.store.notice:
             self._status_changed = True
-        lanes = Lanes({"pool": self._make_pool, "pdf": self._make_pdf_lane})
+        lanes = Lanes({"pool": self._make_pool, "local": lambda: make_executor("thread", None)})
         self.lanes = lanes
         try:
             run(Graph(self._nodes()), lanes, self)
         finally:
             self.reporter.close()
             lanes.shutdown(cancel=True)
+            from .kernels import shutdown_all
+
+            shutdown_all()
             for year in {r.task.year for r in self.results}:
                 shutil.rmtree(self.layout.out_year(year) / ".work", ignore_errors=True)
             self.manifest.save()
@@ -444,7 +473,8 @@ class _Run:
         for year, items in by_year.items():
             reads = tuple(i for vt in items for i in vt.reads(layout))
             writes = tuple(i for vt in items for i in vt.writes())
-            nodes.append(Node(f"validate/{year}", reads, writes, kind="validate", task=(year, items)))
+            lane = "local" if self.remote else "pool"  # workbooks are read where the project is
+            nodes.append(Node(f"validate/{year}", reads, writes, lane, kind="validate", task=(year, items)))
         for task in plan(layout, self.years, self.domains):
             nodes += self._report_nodes(task)
         if self.options.per_area:
@@ -459,22 +489,18 @@ class _Run:
     def _report_nodes(self, task: ReportTask) -> list:
         from .graph import Node
 
-        html = f"html:{task.key}"
-        nodes = [Node(task.key, task.reads(self.layout), task.writes(), kind="report", task=task)]
-        if "pdf" in self.formats:
-            nodes.append(Node(f"pdf/{task.key}", (html,), (f"pdf:{task.key}",), "pdf", "pdf", task))
-        return nodes
+        return [Node(task.key, task.reads(self.layout), task.writes(), kind="report", task=task)]
+
+    def _prestart_kernels(self, reports: int) -> None:
+        """Kernels start while the workbooks are validated (a local build; Dask workers keep their own)."""
+        if self.options.executor != "thread":
+            return
+        pool = self.builder.kernel_pool()
+        if pool is not None:
+            pool.prestart(min(reports, pool.size))
 
     def _make_pool(self):
         return make_executor(self.options.executor, self.options.jobs, **self._worker_init())
-
-    @staticmethod
-    def _make_pdf_lane():
-        """PDFs on a lane of their own (one thread: WeasyPrint is not thread-safe and takes a lock
-        anyway), so a worker goes on to its next notebook instead of waiting for the PDF."""
-        from .executor import LocalExecutor
-
-        return LocalExecutor(1, "thread")
 
     @property
     def builder(self) -> Builder:
@@ -486,6 +512,7 @@ class _Run:
                 self.options.pdf_engine,
                 info=self.info,
                 inputs=self.prov_inputs,
+                jobs=self.options.jobs or default_jobs(),
             )
         return self._builder
 
@@ -506,14 +533,12 @@ class _Run:
             ]
             if not stale:
                 return None
+            self._prestart_kernels(len(stale))
             self._validating[year] = (stale, inputs)
             return Work(check_year, (self.layout, year, [vt.domain for vt in stale]))
         if node.kind == "areas":
             return Work(self._area_nodes, (node.task,))
         task = node.task
-        if node.kind == "pdf":
-            res = self._html_done.pop(task.key, None)
-            return None if res is None else Work(self.builder.pdf, (res, self._notifier(task)))
         issue = self._issue(task)
         if issue is not None and issue.is_frozen:  # issued: never rebuilt, --force included
             self._keep_issued(task, issue)
@@ -532,6 +557,11 @@ class _Run:
         if reason:
             self._fail(TaskResult(task, False, stage="validate", error=reason))
             return None
+        if self.remote:  # the worker sees none of the project: the task carries what it reads
+            from . import remote
+
+            self.reporter.stage(task.key, task.label, "notebook")
+            return Work(remote.run, (remote.pack(self.layout, self.builder, task, self._build_id),))
         live = getattr(self.lanes.get("pool"), "shares_memory", False)
         if not live:
             self.reporter.stage(task.key, task.label, "notebook")
@@ -545,9 +575,10 @@ class _Run:
             self._validated(node.task[0], result)
         elif node.kind == "areas":
             return result
-        elif node.kind == "report" and result.ok and result.html is not None:
-            self._html_done[node.key] = result  # its PDF is the next node
-            self.reporter.stage(node.key, node.task.label, "pdf-queued")
+        elif self.remote:
+            from . import remote
+
+            self._after_report(remote.receive(self.layout, result))
         else:
             self._after_report(result)
         return None
@@ -593,9 +624,8 @@ class _Run:
         return nodes
 
     def _worker_init(self) -> dict:
-        if self.options.executor == "dask":  # workers find the project by the paths they share
-            env = {"DOLISA_ROOT": str(self.layout.root), "DOLISA_OUTPUTS": str(self.layout.outputs)}
-            return {"scheduler": self.options.scheduler, "env": env}
+        if self.options.executor == "dask":
+            return {"scheduler": self.options.scheduler}
         if self.options.executor != "process":
             return {}
         from .runlog import worker_logging

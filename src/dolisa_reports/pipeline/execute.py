@@ -229,42 +229,71 @@ def _log_kernel_output(path: Path, label: str) -> None:
 
 
 def run_notebook(
-    src: Path, dst: Path, parameters: dict, cwd: Path, timeout: int = 600, label: str = ""
+    src: Path,
+    dst: Path,
+    parameters: dict,
+    cwd: Path,
+    timeout: int = 600,
+    label: str = "",
+    pool=None,
 ) -> nbformat.NotebookNode:
     """Execute ``src`` into ``dst``; raise :class:`NotebookFailed` (with the partial notebook) on failure.
 
+    With ``pool`` (kernels.KernelPool), papermill runs the notebook on a warm kernel from the pool, which
+    takes it back (reset and verified) or discards it; without, papermill starts a kernel of its own.
     ``dst`` is written once, at the end (or with the error, on failure): papermill's default of saving
     the whole notebook before and after every cell cost ~0.8 s of this process's time per report.
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    from .kernels import KernelUnavailable
+
     dst.parent.mkdir(parents=True, exist_ok=True)
     label = label or src.stem
     output = dst.with_name(f".{dst.stem}.kernel.log")
-    config = Config({"DolisaKernelManager": {"output_path": str(output)}})
+    options = dict(
+        parameters=parameters,
+        kernel_name="python3",
+        progress_bar=False,
+        log_output=False,
+        cwd=str(cwd),
+        start_timeout=KERNEL_START_TIMEOUT,
+        execution_timeout=timeout,
+        engine_name=ENGINE,
+        request_save_on_cell_execute=False,
+        partial_path=str(dst),
+    )
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         start = time.perf_counter()
+        kernel, clean = None, False
         try:
-            nb = pm.execute_notebook(
-                str(src),
-                str(dst),
-                parameters=parameters,
-                kernel_name="python3",
-                progress_bar=False,
-                log_output=False,
-                cwd=str(cwd),
-                start_timeout=KERNEL_START_TIMEOUT,
-                execution_timeout=timeout,
-                shutdown_kernel="immediate",
-                kernel_manager_class=DolisaKernelManager,
-                config=config,
-                engine_name=ENGINE,
-                request_save_on_cell_execute=False,
-                partial_path=str(dst),
-            )
+            if pool is not None:
+                kernel = pool.acquire()
+                kc = kernel.km.client(context=kernel.km.context)
+                kc.start_channels()
+                try:
+                    nb = pm.execute_notebook(str(src), str(dst), km=kernel.km, kc=kc, **options)
+                finally:
+                    kc.stop_channels()
+            else:
+                config = Config({"DolisaKernelManager": {"output_path": str(output)}})
+                nb = pm.execute_notebook(
+                    str(src),
+                    str(dst),
+                    shutdown_kernel="immediate",
+                    kernel_manager_class=DolisaKernelManager,
+                    config=config,
+                    **options,
+                )
+            clean = True
+            where = f"kernel {kernel.number}, report {kernel.reports + 1}" if kernel else "new kernel"
             log.info(
-                "[%s] notebook executed in %.2f s (attempt %d)", label, time.perf_counter() - start, attempt
+                "[%s] notebook executed in %.2f s (attempt %d, %s)",
+                label,
+                time.perf_counter() - start,
+                attempt,
+                where,
             )
             return nb
         except PapermillExecutionError as exc:
@@ -272,7 +301,7 @@ def run_notebook(
             log.warning("[%s] notebook failed: %s", label, failure.technical())
             raise NotebookFailed(failure, dst if dst.exists() else None) from None
         except Exception as exc:
-            if attempt < KERNEL_START_ATTEMPTS and isinstance(exc, KernelStartFailed):
+            if attempt < KERNEL_START_ATTEMPTS and isinstance(exc, (KernelStartFailed, KernelUnavailable)):
                 log.warning(
                     "[%s] kernel did not start (%s: %s); retrying (%d)",
                     label,
@@ -282,9 +311,17 @@ def run_notebook(
                 )
                 time.sleep(0.2 * attempt)
                 continue
+            if isinstance(exc, KernelUnavailable):
+                exc = KernelStartFailed(str(exc))
             failure = _failure_from(exc, dst)
             log.warning("[%s] notebook failed: %s", label, failure.technical())
             raise NotebookFailed(failure, dst if dst.exists() else None) from None
         finally:
-            _log_kernel_output(output, label)
+            if kernel is not None:
+                text = kernel.new_output()
+                if text:
+                    log.info("[%s] kernel output:\n%s", label, text)
+                pool.release(kernel, clean, label)
+            else:
+                _log_kernel_output(output, label)
     raise AssertionError("unreachable")

@@ -64,18 +64,9 @@ class LocalExecutor:
         self._pool.shutdown(wait=True, cancel_futures=cancel)
 
 
-def in_project(env: dict[str, str], fn: Callable[..., Any], *args: Any) -> Any:
-    """Run ``fn(*args)`` on a Dask worker, with the project's DOLISA_ROOT/DOLISA_OUTPUTS set first.
-
-    The worker (and the Jupyter kernels it starts) must find the project folder by the paths the
-    machines share, never by whatever environment the worker was started with.
-    """
-    os.environ.update(env)
-    return fn(*args)
-
-
 class DaskExecutor:
-    """Tasks sent to a Dask ``distributed`` cluster; inputs and outputs go through the shared filesystem.
+    """Tasks sent to a Dask ``distributed`` cluster. Workers share no folder with the client: a report's
+    task carries its inputs and returns its files as bytes (remote.py).
 
     ``scheduler``: the address of a running scheduler (``tcp://host:8786``). Without one, a
     ``LocalCluster`` is started on 127.0.0.1 (``workers`` worker processes × 1 thread, no dashboard)
@@ -84,10 +75,9 @@ class DaskExecutor:
 
     shares_memory = False  # results come back pickled; no live stage updates
 
-    def __init__(self, workers: int, scheduler: str | None = None, env: dict[str, str] | None = None):
+    def __init__(self, workers: int, scheduler: str | None = None):
         from distributed import Client, LocalCluster
 
-        self.env = dict(env or {})
         self._cluster = None
         if scheduler:
             self._client = Client(scheduler)
@@ -109,7 +99,7 @@ class DaskExecutor:
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
         out: Future = Future()
         out.set_running_or_notify_cancel()
-        dask_future = self._client.submit(in_project, self.env, fn, *args, pure=False)
+        dask_future = self._client.submit(fn, *args, pure=False)
         self._pending.add(dask_future)
 
         def done(f) -> None:
@@ -131,7 +121,7 @@ class DaskExecutor:
 
 
 def make_executor(kind: str, jobs: int | None, **kw) -> Executor:
-    """``thread`` or ``process`` (local pool), or ``dask`` (``scheduler=``, ``env=``; see DaskExecutor)."""
+    """``thread`` or ``process`` (local pool), or ``dask`` (``scheduler=``; see DaskExecutor)."""
     if kind == "dask":
         return DaskExecutor(jobs or default_jobs(), **kw)
     return LocalExecutor(jobs or default_jobs(), kind=kind, **kw)

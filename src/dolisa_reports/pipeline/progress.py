@@ -23,7 +23,6 @@ STAGE_VI = {
     "queued": "chờ",
     "notebook": "chạy notebook",
     "html": "xuất HTML",
-    "pdf-queued": "chờ xuất PDF",
     "pdf": "xuất PDF",
     "validate": "kiểm tra số liệu",
 }
