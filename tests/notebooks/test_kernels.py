@@ -129,3 +129,92 @@ def test_each_report_runs_as_in_a_fresh_kernel(project):
     found = re.search(r"<p id=[\"']iso[\"']>(.*?)</p>", html)
     assert found, "the check cell ran"
     assert found[1] == f"False|{mpl.rcParamsDefault['lines.linewidth']}|1.234"
+
+
+# -- warm kernels (kernels.py): reused when clean, discarded on any doubt ---------------------------
+
+
+def _pid_notebook(folder: Path, name: str, *sources: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("n = 1", metadata={"tags": ["parameters"]})]
+    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
+    nb.cells.append(nbformat.v4.new_code_cell("import os\nprint('PID', os.getpid())"))
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
+def _pid(nb) -> int:
+    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    return int(text.split()[1])
+
+
+@pytest.fixture
+def pool(tmp_path, monkeypatch):
+    from dolisa_reports.pipeline.kernels import KernelPool
+
+    monkeypatch.delenv("DOLISA_FRESH_KERNELS", raising=False)
+    pool = KernelPool(1, tmp_path, imports=("dolisa_reports.presentation.vnformat",))
+    yield pool
+    pool.shutdown()
+
+
+@pytest.mark.slow
+def test_a_clean_kernel_serves_the_next_report_and_a_dirty_one_is_discarded(tmp_path, pool):
+    out = tmp_path / "out"
+    clean = _pid_notebook(tmp_path, "clean", "x = n + 1")
+    first = _pid(run_notebook(clean, out / "a.ipynb", {"n": 1}, cwd=tmp_path, pool=pool))
+    second = run_notebook(clean, out / "b.ipynb", {"n": 2}, cwd=tmp_path, pool=pool)
+    assert _pid(second) == first, "a clean kernel is reused"
+    assert [c.execution_count for c in second.cells if c.cell_type == "code"][:2] == [1, 2], (
+        "a reused kernel counts cells from 1, as a fresh one"
+    )
+    patched = _pid_notebook(
+        tmp_path,
+        "patched",
+        "from dolisa_reports.presentation import vnformat\nvnformat.number = lambda *a, **k: 'X'",
+    )
+    assert _pid(run_notebook(patched, out / "c.ipynb", {}, cwd=tmp_path, pool=pool)) == first
+    after = _pid(run_notebook(clean, out / "d.ipynb", {}, cwd=tmp_path, pool=pool))
+    assert after != first, "a kernel whose package was patched is discarded"
+    assert pool.discarded == 1 and pool.started == 2
+
+
+@pytest.mark.slow
+def test_a_failed_or_timed_out_kernel_is_discarded(tmp_path, pool):
+    out = tmp_path / "out"
+    clean = _pid_notebook(tmp_path, "clean")
+    first = _pid(run_notebook(clean, out / "a.ipynb", {}, cwd=tmp_path, pool=pool))
+    broken = _pid_notebook(tmp_path, "broken", "raise ValueError('boom')")
+    with pytest.raises(NotebookFailed):
+        run_notebook(broken, out / "b.ipynb", {}, cwd=tmp_path, pool=pool)
+    second = _pid(run_notebook(clean, out / "c.ipynb", {}, cwd=tmp_path, pool=pool))
+    assert second != first, "the kernel of a failed notebook is not reused"
+    slow = _pid_notebook(tmp_path, "slow", "import time; time.sleep(30)")
+    with pytest.raises(NotebookFailed) as info:
+        run_notebook(slow, out / "d.ipynb", {}, cwd=tmp_path, pool=pool, timeout=2)
+    assert "quá thời gian" in str(info.value)
+    third = _pid(run_notebook(clean, out / "e.ipynb", {}, cwd=tmp_path, pool=pool))
+    assert third not in (first, second), "a timed-out kernel is discarded"
+    assert pool.discarded == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "change",
+    [
+        "import matplotlib as mpl; mpl.rcParams['lines.linewidth'] = 9",
+        "import pandas as pd; pd.set_option('display.max_rows', 3)",
+        "import os; os.environ['DOLISA_X'] = '1'",
+        "from dolisa_reports.figures.analysis import Row; Row.extra = 1",
+        "import warnings; warnings.simplefilter('ignore')",
+    ],
+    ids=["rcParams", "pandas-option", "environ", "class-attribute", "warnings"],
+)
+def test_what_a_notebook_changes_outside_its_namespace_discards_the_kernel(tmp_path, pool, change):
+    out = tmp_path / "out"
+    changing = _pid_notebook(tmp_path, "changing", change)
+    first = _pid(run_notebook(changing, out / "a.ipynb", {}, cwd=tmp_path, pool=pool))
+    clean = _pid_notebook(tmp_path, "clean")
+    assert _pid(run_notebook(clean, out / "b.ipynb", {}, cwd=tmp_path, pool=pool)) != first

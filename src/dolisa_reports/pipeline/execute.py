@@ -126,7 +126,9 @@ class _Engine(NBClientEngine):
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, partial_path=None, **kwargs):
         try:
-            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            if kwargs.get("km") is None:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            return cls._on_running_kernel(nb_man, kernel_name, **kwargs)
         except Exception as exc:
             if not _any_cell_started(nb_man.nb):
                 raise KernelStartFailed(f"{type(exc).__name__}: {exc}") from exc
@@ -136,6 +138,28 @@ class _Engine(NBClientEngine):
                 except Exception:  # the original error matters more
                     log.debug("could not save the partial notebook %s", partial_path, exc_info=True)
             raise
+
+    @staticmethod
+    def _on_running_kernel(nb_man, kernel_name, start_timeout=60, execution_timeout=None, **kwargs):
+        """papermill's own client on a kernel it does not own (kernels.py): nbclient then leaves the
+        kernel running, and its client's channels are closed here."""
+        from papermill.clientwrap import PapermillNotebookClient
+
+        kwargs.pop("input_path", None)
+        client = PapermillNotebookClient(
+            nb_man,
+            timeout=execution_timeout,
+            startup_timeout=start_timeout,
+            kernel_name=kernel_name,
+            log=logging.getLogger("papermill"),
+            **kwargs,
+        )
+        try:
+            return client.execute()
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
+                client.kc = None
 
 
 papermill_engines.register(ENGINE, _Engine)
@@ -270,12 +294,7 @@ def run_notebook(
         try:
             if pool is not None:
                 kernel = pool.acquire()
-                kc = kernel.km.client(context=kernel.km.context)
-                kc.start_channels()
-                try:
-                    nb = pm.execute_notebook(str(src), str(dst), km=kernel.km, kc=kc, **options)
-                finally:
-                    kc.stop_channels()
+                nb = pm.execute_notebook(str(src), str(dst), km=kernel.km, **options)
             else:
                 config = Config({"DolisaKernelManager": {"output_path": str(output)}})
                 nb = pm.execute_notebook(

@@ -113,6 +113,7 @@ def _silent(km, code: str, expression: str | None = None, timeout: float = READY
     return _run(go)
 
 
+_SLOT = object()  # in the idle queue: a place for a new kernel (the caller taking it starts one)
 STATE = "__import__('dolisa_reports.pipeline.kernel_state', fromlist=['x'])"
 
 
@@ -192,14 +193,14 @@ class KernelPool:
             if self._idle.empty() and self._alive < self.size:
                 self._alive += 1
                 start_here = True
-        if start_here:
+        item = _SLOT if start_here else self._idle.get()
+        if item is _SLOT:  # a free place (none idle, or a discarded kernel's): start a kernel here
             try:
                 return self._start()
             except KernelUnavailable:
                 with self._lock:
                     self._alive -= 1
                 raise
-        item = self._idle.get()
         if isinstance(item, BaseException):
             raise KernelUnavailable(str(item)) from item
         return item
@@ -219,8 +220,7 @@ class KernelPool:
                 why = f"reset failed: {type(exc).__name__}: {exc}"
         if why:
             self._discard(kernel, why, label)
-            with self._lock:
-                self._alive -= 1
+            self._idle.put(_SLOT)  # its place goes to the next caller (who may be waiting already)
             return why
         self._idle.put(kernel)
         return ""
@@ -250,6 +250,8 @@ class KernelPool:
                 break
             if isinstance(item, Kernel):
                 self._discard(item, "build finished")
+        with self._lock:
+            self._alive = 0
         import shutil
 
         shutil.rmtree(self._logs, ignore_errors=True)

@@ -97,16 +97,17 @@ def load(year: int, layout: Layout | None = None) -> SummaryContext:
     found = load_year(out_year, DOMAINS)
     missing: dict[str, str] = {}
     stale: dict[str, str] = {}
-    for d in DOMAINS:  # against the validated datasets (what the results were computed from)
+    for d in DOMAINS:  # the validated dataset the results came from (a worker has no workbooks)
         dataset = datasets.paths(layout, year, d)["meta"]
+        known = dataset.is_file() or layout.workbook(year, d).is_file()
         if d not in found:
             missing[d] = "chưa có kết quả: báo cáo chuyên đề chưa lập được" + (
-                "" if dataset.is_file() else f" (thiếu tệp data/raw/{year}/{d}.xlsx)"
+                "" if known else f" (thiếu tệp data/raw/{year}/{d}.xlsx)"
             )
-        elif not dataset.is_file():
+        elif not known:
             missing[d] = f"thiếu tệp số liệu data/raw/{year}/{d}.xlsx"
             del found[d]
-        elif dataset.stat().st_mtime > path_for(out_year, d).stat().st_mtime:
+        elif dataset.is_file() and dataset.stat().st_mtime > path_for(out_year, d).stat().st_mtime:
             stale[d] = "tệp số liệu đã sửa sau khi lập báo cáo chuyên đề"
     if not found:
         files = ", ".join(path_for(out_year, d).relative_to(layout.outputs).as_posix() for d in DOMAINS)
