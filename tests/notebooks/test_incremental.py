@@ -181,9 +181,9 @@ def executed(monkeypatch):
     ran: list[str] = []
     real = execute.run_notebook
 
-    def spy(src, dst, parameters, cwd, timeout=600, label=""):
+    def spy(src, dst, parameters, cwd, **kw):
         ran.append(f"{parameters['year']}/{Path(src).stem}")
-        return real(src, dst, parameters, cwd, timeout=timeout, label=label)
+        return real(src, dst, parameters, cwd, **kw)
 
     monkeypatch.setattr(execute, "run_notebook", spy)
 

@@ -83,11 +83,10 @@ class SummaryContext:
 def load(year: int, layout: Layout | None = None) -> SummaryContext:
     """The year's parameters, the domain reports' recorded results and the summary's own narrative.
 
-    A domain without results (its report failed or was never built), or whose validated dataset is gone
-    (no workbook), is left out and named in :func:`missing_notice`; results older than their dataset (a
-    figure corrected after the report was made, e.g. an issued report) are used and marked as such. At least one domain must
+    A domain without results (its report failed or was never built), or whose workbook is gone, is left
+    out and named in :func:`missing_notice`; results older than their workbook (a figure corrected after
+    the report was made, e.g. an issued report) are used and marked as such. At least one domain must
     have results."""
-    from ..inputs import dataset as datasets
     from ..inputs import issues
     from ..inputs.narrative import load_narrative
 
@@ -97,17 +96,16 @@ def load(year: int, layout: Layout | None = None) -> SummaryContext:
     found = load_year(out_year, DOMAINS)
     missing: dict[str, str] = {}
     stale: dict[str, str] = {}
-    for d in DOMAINS:  # the validated dataset the results came from (a worker has no workbooks)
-        dataset = datasets.paths(layout, year, d)["meta"]
-        known = dataset.is_file() or layout.workbook(year, d).is_file()
+    for d in DOMAINS:
+        workbook = layout.workbook(year, d)
         if d not in found:
             missing[d] = "chưa có kết quả: báo cáo chuyên đề chưa lập được" + (
-                "" if known else f" (thiếu tệp data/raw/{year}/{d}.xlsx)"
+                "" if workbook.is_file() else f" (thiếu tệp data/raw/{year}/{d}.xlsx)"
             )
-        elif not known:
+        elif not workbook.is_file():
             missing[d] = f"thiếu tệp số liệu data/raw/{year}/{d}.xlsx"
             del found[d]
-        elif dataset.is_file() and dataset.stat().st_mtime > path_for(out_year, d).stat().st_mtime:
+        elif workbook.stat().st_mtime > path_for(out_year, d).stat().st_mtime:
             stale[d] = "tệp số liệu đã sửa sau khi lập báo cáo chuyên đề"
     if not found:
         files = ", ".join(path_for(out_year, d).relative_to(layout.outputs).as_posix() for d in DOMAINS)
