@@ -20,6 +20,7 @@ it again. Outputs are replaced atomically, so a failed rebuild keeps the last go
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -207,21 +208,27 @@ class Builder:
         return path
 
     def build(self, task: ReportTask, notify: Callable[[str], None] | None = None) -> TaskResult:
-        from ..atomic import atomic_write_text
-        from ..inputs.params import load_params
-        from .execute import NotebookFailed, run_notebook
-        from .export import to_html
-
         def stage(name: str) -> None:
             if notify is not None:
                 notify(name)
 
         start = time.perf_counter()
+        stage("notebook")
+        pool = self.kernel_pool()
+        with pool.lease(task.label) if pool is not None else contextlib.nullcontext() as lease:
+            return self._build(task, start, stage, lease)
+
+    def _build(self, task: ReportTask, start: float, stage, lease) -> TaskResult:
+        """The notebook on the leased kernel (None: a new one), then HTML, DOCX and PDF."""
+        from ..atomic import atomic_write_text
+        from ..inputs.params import load_params
+        from .execute import NotebookFailed, run_notebook
+        from .export import to_html
+
         layout = self.layout
         out_dir = task.out_dir(layout)
         files = task.outputs(layout, self.formats)
         work = layout.out_year(task.year) / ".work" / (task.key.replace("/", "_") + ".ipynb")
-        stage("notebook")
         try:
             nb = run_notebook(
                 task.notebook_in(layout),
@@ -229,7 +236,7 @@ class Builder:
                 task.parameters(),
                 cwd=layout.notebooks,
                 label=task.label,
-                pool=self.kernel_pool(),
+                lease=lease,
             )
         except NotebookFailed as exc:
             partial = None
@@ -284,7 +291,7 @@ class Builder:
         result.outputs.update({fmt: _rel(layout, p) for fmt, p in extra.items() if fmt != "results"})
         if "pdf" in self.formats:  # here, by the worker that made the HTML
             stage("pdf")
-            self.pdf(result, html)
+            self.pdf(result, html, lease)
         result.seconds = time.perf_counter() - start
         return result
 
@@ -301,19 +308,34 @@ class Builder:
         env.update({"DOLISA_ROOT": str(self.layout.root), "DOLISA_OUTPUTS": str(self.layout.outputs)})
         return env
 
-    def pdf(self, result: TaskResult, html: str) -> None:
-        """The PDF of the report whose HTML was just written; a failure is a warning, not an error."""
+    def pdf(self, result: TaskResult, html: str, lease=None) -> None:
+        """The PDF of the report whose HTML was just written, by the kernel that ran its notebook when it
+        has one (another process: PDFs of several reports at once); a failure is a warning."""
         task, layout = result.task, self.layout
-        pdf_path = task.outputs(layout, self.formats)["pdf"]
-        out_dir = pdf_path.parent
-        try:
-            from .pdf import html_to_pdf
+        files = task.outputs(layout, self.formats)
+        pdf_path, out_dir = files["pdf"], files["pdf"].parent
+        epoch = self.info.time.epoch if self.info is not None else None
+        from .pdf import PdfError
 
-            epoch = self.info.time.epoch if self.info is not None else None
-            html_to_pdf(html, pdf_path, base_url=out_dir, engine=self.pdf_engine, epoch=epoch)
+        try:
+            if lease is not None:
+                args = (str(files["html"]), str(pdf_path), str(out_dir), self.pdf_engine, epoch)
+                call = f"_dolisa_pdf = __import__('dolisa_reports.pipeline.pdf', fromlist=['x']).render_file{args!r}"
+                problem, detail = lease.run(call, "_dolisa_pdf")
+                if detail:
+                    log.warning("[%s] PDF failed in the kernel:\n%s", task.label, detail)
+            else:
+                from .pdf import html_to_pdf
+
+                html_to_pdf(html, pdf_path, base_url=out_dir, engine=self.pdf_engine, epoch=epoch)
+                problem = ""
+            if problem:
+                raise PdfError(problem)  # the kernel's message for people
             result.outputs["pdf"] = _rel(layout, pdf_path)
             result.fresh["pdf"] = pdf_path
         except Exception as exc:
+            if lease is None or not isinstance(exc, PdfError):
+                log.warning("[%s] PDF failed", task.label, exc_info=True)
             result.warnings.append(f"PDF: {for_people(exc, layout.display(out_dir))}")
             if pdf_path.exists():
                 result.outputs["pdf"] = _rel(layout, pdf_path)  # the last good PDF stays linked

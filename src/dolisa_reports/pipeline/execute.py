@@ -260,14 +260,18 @@ def run_notebook(
     timeout: int = 600,
     label: str = "",
     pool=None,
+    lease=None,
 ) -> nbformat.NotebookNode:
     """Execute ``src`` into ``dst``; raise :class:`NotebookFailed` (with the partial notebook) on failure.
 
-    With ``pool`` (kernels.KernelPool), papermill runs the notebook on a warm kernel from the pool, which
-    takes it back (reset and verified) or discards it; without, papermill starts a kernel of its own.
-    ``dst`` is written once, at the end (or with the error, on failure): papermill's default of saving
-    the whole notebook before and after every cell cost ~0.8 s of this process's time per report.
+    On a warm kernel (kernels.py) held by ``lease`` (which the caller gives back), or lent by ``pool`` for
+    this notebook only; with neither, papermill starts a kernel of its own. ``dst`` is written once, at
+    the end (or with the error, on failure): papermill's default of saving the whole notebook before and
+    after every cell cost ~0.8 s of this process's time per report.
     """
+    if lease is None and pool is not None:
+        with pool.lease(label) as own:
+            return run_notebook(src, dst, parameters, cwd, timeout, label, lease=own)
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -290,10 +294,10 @@ def run_notebook(
     )
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         start = time.perf_counter()
-        kernel, clean = None, False
+        kernel = None
         try:
-            if pool is not None:
-                kernel = pool.acquire()
+            if lease is not None:
+                kernel = lease.get()
                 nb = pm.execute_notebook(str(src), str(dst), km=kernel.km, **options)
             else:
                 config = Config({"DolisaKernelManager": {"output_path": str(output)}})
@@ -305,7 +309,6 @@ def run_notebook(
                     config=config,
                     **options,
                 )
-            clean = True
             where = f"kernel {kernel.number}, report {kernel.reports + 1}" if kernel else "new kernel"
             log.info(
                 "[%s] notebook executed in %.2f s (attempt %d, %s)",
@@ -316,11 +319,21 @@ def run_notebook(
             )
             return nb
         except PapermillExecutionError as exc:
+            if lease is not None:
+                lease.spoil()
             failure = _failure_from(exc, dst)
             log.warning("[%s] notebook failed: %s", label, failure.technical())
             raise NotebookFailed(failure, dst if dst.exists() else None) from None
         except Exception as exc:
-            if attempt < KERNEL_START_ATTEMPTS and isinstance(exc, (KernelStartFailed, KernelUnavailable)):
+            retry = attempt < KERNEL_START_ATTEMPTS and isinstance(
+                exc, (KernelStartFailed, KernelUnavailable)
+            )
+            if lease is not None:
+                if retry:
+                    lease.renew(label)  # a kernel that broke before the first cell: another one
+                else:
+                    lease.spoil()
+            if retry:
                 log.warning(
                     "[%s] kernel did not start (%s: %s); retrying (%d)",
                     label,
@@ -340,7 +353,6 @@ def run_notebook(
                 text = kernel.new_output()
                 if text:
                     log.info("[%s] kernel output:\n%s", label, text)
-                pool.release(kernel, clean, label)
             else:
                 _log_kernel_output(output, label)
     raise AssertionError("unreachable")

@@ -22,6 +22,8 @@ report, as papermill does by default.
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import itertools
 import logging
 import os
@@ -83,7 +85,7 @@ def _run(coro_fn, *args, **kw):
 
 
 def _silent(km, code: str, expression: str | None = None, timeout: float = READY_TIMEOUT):
-    """Run ``code`` in the kernel without output or history; return ``expression``'s value (a str)."""
+    """Run ``code`` in the kernel without output or history; return ``expression``'s value (a literal)."""
 
     async def go():
         kc = km.client(context=km.context)
@@ -105,8 +107,7 @@ def _silent(km, code: str, expression: str | None = None, timeout: float = READY
             value = content.get("user_expressions", {}).get("r", {})
             if value.get("status") != "ok":
                 raise KernelUnavailable(f"{value.get('ename')}: {value.get('evalue')}")
-            text = value["data"]["text/plain"]
-            return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" else text
+            return ast.literal_eval(value["data"]["text/plain"])  # a str, or a tuple of them
         finally:
             kc.stop_channels()
 
@@ -115,6 +116,44 @@ def _silent(km, code: str, expression: str | None = None, timeout: float = READY
 
 _SLOT = object()  # in the idle queue: a place for a new kernel (the caller taking it starts one)
 STATE = "__import__('dolisa_reports.pipeline.kernel_state', fromlist=['x'])"
+
+
+class Lease:
+    """One report's hold on a kernel of ``pool``: the notebook, then the PDF, then the kernel goes back
+    (``clean``: reset and kept; else discarded). :meth:`renew` swaps a kernel that died before the
+    notebook's first cell for a new one."""
+
+    def __init__(self, pool: KernelPool):
+        self.pool, self.kernel, self.clean = pool, None, True
+
+    def get(self) -> Kernel:
+        if self.kernel is None:
+            self.kernel, self.clean = self.pool.acquire(), True
+        return self.kernel
+
+    def spoil(self) -> None:
+        self.clean = False
+
+    def renew(self, label: str = "") -> None:
+        if self.kernel is not None:
+            self.pool.release(self.kernel, False, label)
+            self.kernel = None
+
+    def close(self, label: str = "") -> None:
+        if self.kernel is not None:
+            text = self.kernel.new_output()  # what the kernel printed after the notebook (the PDF)
+            if text:
+                log.info("[%s] kernel output:\n%s", label, text)
+            self.pool.release(self.kernel, self.clean, label)
+            self.kernel = None
+
+    def run(self, code: str, expression: str, timeout: float = 300) -> str:
+        """``code`` on the leased kernel, after its notebook; any failure spoils the kernel."""
+        try:
+            return _silent(self.get().km, code, expression, timeout=timeout)
+        except BaseException:
+            self.spoil()
+            raise
 
 
 class KernelPool:
@@ -185,6 +224,17 @@ class KernelPool:
             threading.Thread(target=self._background, name="dolisa-kernel-start", daemon=True).start()
 
     # -- lending ---------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lease(self, label: str = ""):
+        held = Lease(self)
+        try:
+            yield held
+        except BaseException:
+            held.spoil()
+            raise
+        finally:
+            held.close(label)
+
     def acquire(self) -> Kernel:
         if self._closed:
             raise KernelUnavailable("the build is stopping")

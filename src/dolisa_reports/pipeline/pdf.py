@@ -321,3 +321,23 @@ def html_to_pdf(
         raise PdfError(f"không tạo được {name}: {reason}") from exc
     atomic_write_bytes(pdf_path, data)
     return used
+
+
+def render_file(
+    html_path: str, pdf_path: str, base_url: str, engine: str | None = None, epoch: int | None = None
+) -> tuple[str, str]:
+    """:func:`html_to_pdf` of a written HTML file, as the warm kernel that ran the report calls it
+    (kernels.py): ``('', '')`` when the PDF was written, else the message for people and the technical
+    detail for the run log (the kernel's own log goes nowhere)."""
+    import traceback
+
+    try:
+        html_to_pdf(Path(html_path).read_text(encoding="utf-8"), pdf_path, base_url, engine, epoch)
+    except Exception as exc:  # noqa: BLE001 - reported by the build like any PDF failure
+        from ..problems import for_people
+
+        detail = "".join(traceback.format_exception(exc))
+        if isinstance(exc, PdfError):
+            return str(exc), detail
+        return f"không tạo được {_report_name(Path(pdf_path))}: {for_people(exc)}", detail
+    return "", ""
