@@ -371,6 +371,13 @@ def main() -> int:
         )
         print(f"    the {n_reports} domain reports were done after {res['cold_domains']:.1f} s", flush=True)
 
+        fresh_out = str(tmp / "fresh-kernels")
+        res["fresh"], out = build(project, env, *fmt, *jobs, "--fresh-kernels", "--outputs", fresh_out)
+        res["fresh_cpu"] = CPU["last"]
+        assert built_count(out) == built, out
+        print(f"    the same cold build with --fresh-kernels (a new kernel per report): {res['fresh']:.1f} s "
+              f"(CPU {res['fresh_cpu']:.1f} s)", flush=True)  # fmt: skip
+
         print("(c) floor: the same cells, export and PDF, warm kernel, no start, no imports …", flush=True)
         fl = floor(project, env, list(SAMPLE_YEARS), formats, tmp / "floor")
         res["floor"], res["floor_cpu"] = fl["seconds"], fl["cpu"]
@@ -450,6 +457,8 @@ def main() -> int:
          f"{res['cold']:.1f} s ({r['plain/cold whole build']:.1f}×)"),
         ("CPU per report (cold build)", f"{res['cpu_per_report']:.2f} s", "≤ 1.2 s",
          f"{res['cold_cpu']:.1f} s / {res['cold_reports']} reports, {'+'.join(formats)}"),
+        ("warm kernels / fresh kernels", f"{res['cold'] / res['fresh']:.2f}×", "",
+         f"{res['cold']:.1f} s / {res['fresh']:.1f} s; CPU {res['cold_cpu']:.1f} s / {res['fresh_cpu']:.1f} s"),
         ("cold build / floor", f"{r['cold/floor']:.2f}×", "≤ 1.5×",
          f"{res['cold_domains']:.1f} s / {res['floor']:.1f} s"),
         ("no-op rebuild", f"{res['noop']:.2f} s", "< 0.3 s", f"median of {args.noop_runs}"),

@@ -216,6 +216,7 @@ def cmd_build(args) -> int:
         scheduler=args.scheduler,
         per_area=args.per_area,
         period=args.period,
+        fresh_kernels=args.fresh_kernels,
     )
     return run_build(options)
 
@@ -269,7 +270,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--scheduler",
         default=None,
         metavar="ĐỊA_CHỈ",
-        help="địa chỉ scheduler của cụm Dask, ví dụ tcp://10.0.0.5:8786 (các máy phải dùng chung thư mục dự án)",
+        help="địa chỉ scheduler của cụm Dask, ví dụ tcp://10.0.0.5:8786 (worker chỉ cần gói đã cài, không cần "
+        "thư mục dự án)",
+    )
+    parser.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="mỗi báo cáo một kernel mới (chậm hơn; mặc định: kernel nạp sẵn, dùng lại sau khi kiểm tra sạch)",
     )
     sub = parser.add_subparsers(dest="command")
     v = sub.add_parser("validate", help="kiểm tra các tệp Excel của một năm và ghi bảng vào data/processed/")

@@ -58,6 +58,7 @@ class BuildOptions:
     scheduler: str | None = None  # with executor="dask": the scheduler's address (None: a LocalCluster)
     per_area: bool = False  # also one report per area and domain (outputs/<year>/areas/<slug>/)
     period: str = YEAR  # nam (year end), 6t, 9t: see periods.py
+    fresh_kernels: bool = False  # a new kernel per report instead of warm, reused ones (kernels.py)
 
     def format_set(self) -> tuple[str, ...]:
         items = self.formats.split(",") if isinstance(self.formats, str) else self.formats
@@ -159,9 +160,10 @@ class Builder:
         info: BuildInfo | None = None,
         inputs: dict[str, dict[str, str]] | None = None,
         jobs: int = 1,
+        reuse_kernels: bool = True,
     ):
         self.layout, self.formats, self.when = layout, formats, when
-        self.pdf_engine, self.jobs = pdf_engine, jobs
+        self.pdf_engine, self.jobs, self.reuse_kernels = pdf_engine, jobs, reuse_kernels
         self._pid = os.getpid()  # the build's process; elsewhere (a worker process) a pool of its own
         self.info = info  # the build's provenance (provenance.py); inputs: task key -> dependency hashes
         self.inputs = inputs if inputs is not None else {}
@@ -299,6 +301,8 @@ class Builder:
         """This process's warm kernels for the project's notebooks (kernels.py); None: a new one each time."""
         from .kernels import pool_for
 
+        if not self.reuse_kernels:
+            return None
         size = self.jobs if os.getpid() == self._pid else _worker_threads()
         return pool_for(self.layout.notebooks, self.kernel_env(), size)
 
@@ -535,6 +539,7 @@ class _Run:
                 info=self.info,
                 inputs=self.prov_inputs,
                 jobs=self.options.jobs or default_jobs(),
+                reuse_kernels=not self.options.fresh_kernels,
             )
         return self._builder
 

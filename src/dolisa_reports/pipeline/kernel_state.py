@@ -2,15 +2,15 @@
 
 A kernel serves report after report only if each report runs as in a fresh kernel. After a notebook,
 :func:`reset` clears the IPython session (user namespace, execution counter, history), closes the
-figures, and then compares what a notebook could have changed with the state captured when the kernel
-was made ready (:func:`ready`):
+figures, empties the package's caches (parameters, catalogue: each report reads its own files), and then
+compares what a notebook could have changed with the state captured when the kernel was made ready
+(:func:`ready`):
 
 - the attributes of every module of this package (a patched function), and of the package's classes
   (a patched method);
 - the top-level names of the libraries the reports use (pandas, numpy, matplotlib, pyplot) and of
   ``builtins``;
 - matplotlib's ``rcParams``, pandas' options, numpy's print and error options, ``warnings.filters``;
-- the package's caches (parameters, catalogue) are emptied, so each report reads its own files;
 - the environment variables, the working folder and ``sys.path``.
 
 Nothing is repaired: when anything differs, :func:`reset` says what, and the kernel is discarded (the

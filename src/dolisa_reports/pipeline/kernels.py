@@ -41,9 +41,8 @@ WARM_IMPORTS = (
     "matplotlib.pyplot",
     "dolisa_reports.presentation.report",
     "dolisa_reports.presentation.summary",
-    "dolisa_reports.presentation.appendix",
     "dolisa_reports.presentation.analyses",
-)
+)  # not the Excel appendix (openpyxl): only the summary needs it, and imports it
 MAX_REPORTS = 100
 READY_TIMEOUT = 120  # seconds for start + imports on a cold machine
 _ids = itertools.count(1)
