@@ -450,6 +450,12 @@ def main() -> int:
         "scale s/report largest/smallest": per[-1] / per[0],
         "scale cpu/report largest/smallest": cpu_per[-1] / cpu_per[0] if cpu_per[0] else 0.0,
     }
+    steps = [(a["reports"], b["reports"]) for a, b in zip(res["scale"], res["scale"][1:], strict=False)]
+    marginal = [
+        (b["seconds"] - a["seconds"]) / (b["reports"] - a["reports"])
+        for a, b in zip(res["scale"], res["scale"][1:], strict=False)
+    ]  # the cost of one more report, start-up excluded
+    res["marginal"] = marginal
     print(f"\nTargets (load {res['load_start']} at the start, {res['load_end']} at the end):")
     rows = [
         ("plain loop / cold build", f"{r['plain/cold']:.1f}×", "≥ 4×",
@@ -465,6 +471,8 @@ def main() -> int:
         ("one workbook edited", f"{res['one']:.1f} s", "", f"{res['one_reports']} reports"),
         ("s/report, largest/smallest", f"{r['scale s/report largest/smallest']:.2f}", "≤ 1.15",
          ", ".join(f"{s['reports']}: {s['per_report']:.2f} s" for s in res["scale"])),
+        ("marginal s/report, last/first", f"{marginal[-1] / marginal[0]:.2f}" if len(marginal) > 1 else "-", "",
+         ", ".join(f"{a}→{b}: {m:.2f} s" for (a, b), m in zip(steps, marginal, strict=True))),
         ("CPU/report, largest/smallest", f"{r['scale cpu/report largest/smallest']:.2f}", "≤ 1.15",
          ", ".join(f"{s['reports']}: {s['cpu_per_report']:.2f} s" for s in res["scale"])),
     ]  # fmt: skip
