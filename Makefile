@@ -65,7 +65,7 @@ browser-deps: test-deps ## Same as test-deps (its former name)
 test-fast: $(STAMP) ## Run the unit tests only (no notebook builds)
 	$(PY) -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
 
-benchmark: $(STAMP) ## Time the build against the plain papermill/nbconvert loop (prints the ratios)
+benchmark: $(STAMP) ## Time the build: plain loop with PDF, cold, floor, no-op, one workbook, 200-report scale (~10 min)
 	$(PY) benchmarks/benchmark.py
 
 lint: $(STAMP) ## Lint and check formatting (ruff), check notebooks have no outputs

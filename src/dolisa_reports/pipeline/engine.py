@@ -8,8 +8,10 @@
    skipped (``--force`` rebuilds everything). Nothing heavy is imported until something has to be
    built, so an up-to-date run takes a fraction of a second.
 4. **Run** (``executor.py``): on a worker pool (``--jobs``, default: the number of cores), the
-   validation of each year that needs it, each valid report — notebook (papermill, ``execute.py``),
-   HTML (nbconvert, ``export.py``) — and its PDF (``pdf.py``) on a lane of its own.
+   validation of each year that needs it, and each valid report on a warm kernel (``kernels.py``) —
+   notebook (papermill, ``execute.py``), HTML (nbconvert, ``export.py``), DOCX, and the PDF made by the
+   kernel that ran the notebook (``pdf.py``). With Dask the report's task carries its inputs and brings
+   its files back as bytes (``remote.py``).
 5. **Record** (``on_done`` / ``on_error``): manifest (after every report), ``status.json``,
    ``index.html``; progress on the terminal (``progress.py``), everything else in ``outputs/build.log``.
 
@@ -291,7 +293,7 @@ class Builder:
                     result.outputs["docx"] = _rel(layout, files["docx"])  # the last good DOCX stays linked
         result.fresh.update(extra)
         result.outputs.update({fmt: _rel(layout, p) for fmt, p in extra.items() if fmt != "results"})
-        if "pdf" in self.formats:  # here, by the worker that made the HTML
+        if "pdf" in self.formats:  # by the kernel that ran the notebook (see pdf())
             stage("pdf")
             self.pdf(result, html, lease)
         result.seconds = time.perf_counter() - start

@@ -4,9 +4,9 @@ The engine only needs ``submit`` and ``shutdown``, so another backend can replac
 ``DaskExecutor`` sends the same work to a Dask ``distributed`` cluster (``--executor dask``), its futures
 bridged to ``concurrent.futures`` with a done-callback.
 
-The local pool uses **threads** by default. Each report runs in its own Jupyter kernel, a separate
-process, so the pool's threads mostly wait on ZeroMQ; in-process work (nbconvert export ~0.1 s, the PDF
-~0.4 s) is short. Threads share one papermill/nbconvert import and need no pickling; measured on a
+The local pool uses **threads** by default. Each report runs on a Jupyter kernel, a separate process that
+also makes its PDF, so the pool's threads mostly wait on ZeroMQ; in-process work (nbconvert export
+~0.05 s, the DOCX) is short. Threads share one papermill/nbconvert import and need no pickling; measured on a
 2-core machine, 5 notebooks took 2.9 s on 5 threads against 3.8–4.0 s on a 2-process pool (each worker
 process importing papermill and nbconvert again). ``kind="process"`` is kept for experiments.
 """

@@ -146,8 +146,9 @@ class Lease:
             self.pool.release(self.kernel, self.clean, label)
             self.kernel = None
 
-    def run(self, code: str, expression: str, timeout: float = 300) -> str:
-        """``code`` on the leased kernel, after its notebook; any failure spoils the kernel."""
+    def run(self, code: str, expression: str, timeout: float = 300):
+        """``code`` on the leased kernel, after its notebook: ``expression``'s value (a literal); any
+        failure spoils the kernel."""
         try:
             return _silent(self.get().km, code, expression, timeout=timeout)
         except BaseException:
