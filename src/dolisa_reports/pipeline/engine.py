@@ -26,6 +26,7 @@ import contextlib
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -282,6 +283,9 @@ class Builder:
         from .yearend import side_outputs  # results/<domain>.json, or the summary's Excel appendix
 
         extra, result.warnings = side_outputs(layout, task, nb, self.provenance(task))
+        pending = None
+        if "pdf" in self.formats and lease is not None:  # the kernel starts on it now
+            pending = _pdf_waiters().submit(self.pdf, task, html, lease)
         if "docx" in self.formats:
             stage("docx")
             try:
@@ -295,7 +299,14 @@ class Builder:
         result.outputs.update({fmt: _rel(layout, p) for fmt, p in extra.items() if fmt != "results"})
         if "pdf" in self.formats:  # by the kernel that ran the notebook (see pdf())
             stage("pdf")
-            self.pdf(result, html, lease)
+            made, warning = pending.result() if pending is not None else self.pdf(task, html)
+            if made:
+                result.outputs["pdf"] = made
+                result.fresh["pdf"] = files["pdf"]
+            else:
+                result.warnings.append(warning)
+                if files["pdf"].exists():
+                    result.outputs["pdf"] = _rel(layout, files["pdf"])  # the last good PDF stays linked
         result.seconds = time.perf_counter() - start
         return result
 
@@ -314,10 +325,11 @@ class Builder:
         env.update({"DOLISA_ROOT": str(self.layout.root), "DOLISA_OUTPUTS": str(self.layout.outputs)})
         return env
 
-    def pdf(self, result: TaskResult, html: str, lease=None) -> None:
+    def pdf(self, task: ReportTask, html: str, lease=None) -> tuple[str, str]:
         """The PDF of the report whose HTML was just written, by the kernel that ran its notebook when it
-        has one (another process: PDFs of several reports at once); a failure is a warning."""
-        task, layout = result.task, self.layout
+        has one (another process: PDFs of several reports at once, while this thread makes the DOCX).
+        Returns ``(path under outputs/ or '', warning or '')``; a failure is a warning, not an error."""
+        layout = self.layout
         files = task.outputs(layout, self.formats)
         pdf_path, out_dir = files["pdf"], files["pdf"].parent
         epoch = self.info.time.epoch if self.info is not None else None
@@ -337,14 +349,28 @@ class Builder:
                 problem = ""
             if problem:
                 raise PdfError(problem)  # the kernel's message for people
-            result.outputs["pdf"] = _rel(layout, pdf_path)
-            result.fresh["pdf"] = pdf_path
+            return _rel(layout, pdf_path), ""
         except Exception as exc:
             if lease is None or not isinstance(exc, PdfError):
                 log.warning("[%s] PDF failed", task.label, exc_info=True)
-            result.warnings.append(f"PDF: {for_people(exc, layout.display(out_dir))}")
-            if pdf_path.exists():
-                result.outputs["pdf"] = _rel(layout, pdf_path)  # the last good PDF stays linked
+            warning = f"PDF: {for_people(exc, layout.display(out_dir))}"
+            return "", warning
+
+
+def _pdf_waiters():
+    """Threads that wait for a kernel's PDF while the report's own thread makes the DOCX (kept for the
+    process's life: each holds one event loop for its kernel clients)."""
+    global _WAITERS
+    with _WAITERS_LOCK:
+        if _WAITERS is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _WAITERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="dolisa-pdf")
+        return _WAITERS
+
+
+_WAITERS = None
+_WAITERS_LOCK = threading.Lock()
 
 
 # -- the run -------------------------------------------------------------------------------------
