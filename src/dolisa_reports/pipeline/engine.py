@@ -319,7 +319,7 @@ class Builder:
         size = self.jobs if os.getpid() == self._pid else _worker_threads()
         return pool_for(self.layout.notebooks, self.kernel_env(), size)
 
-    def kernel_env(self) -> dict[str, str] | None:
+    def kernel_env(self) -> dict[str, str]:
         """The kernels' environment: this process's, with the project's root and outputs."""
         env = dict(os.environ)
         env.update({"DOLISA_ROOT": str(self.layout.root), "DOLISA_OUTPUTS": str(self.layout.outputs)})
@@ -351,7 +351,7 @@ class Builder:
                 raise PdfError(problem)  # the kernel's message for people
             return _rel(layout, pdf_path), ""
         except Exception as exc:
-            if lease is None or not isinstance(exc, PdfError):
+            if not isinstance(exc, PdfError):  # html_to_pdf and the kernel logged their own
                 log.warning("[%s] PDF failed", task.label, exc_info=True)
             warning = f"PDF: {for_people(exc, layout.display(out_dir))}"
             return "", warning

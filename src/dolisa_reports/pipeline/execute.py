@@ -350,9 +350,7 @@ def run_notebook(
             raise NotebookFailed(failure, dst if dst.exists() else None) from None
         finally:
             if kernel is not None:
-                text = kernel.new_output()
-                if text:
-                    log.info("[%s] kernel output:\n%s", label, text)
+                kernel.log_output(label)
             else:
                 _log_kernel_output(output, label)
     raise AssertionError("unreachable")

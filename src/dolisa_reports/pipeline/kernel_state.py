@@ -30,7 +30,7 @@ LIBRARIES = ("builtins", "numpy", "pandas", "matplotlib", "matplotlib.pyplot")
 _baseline: dict | None = None
 _modules: dict[str, dict[str, int]] = {}  # module name -> attribute name -> id(value)
 # Rebound by ipykernel itself around every execution (stdin forwarding): not a report's doing.
-KERNEL_OWNED = {"builtins.input", "builtins.raw_input", "getpass.getpass"}
+KERNEL_OWNED = {"builtins.input", "builtins.raw_input"}
 LAST = ""  # the outcome of the last reset: "" (clean) or what differs
 
 

@@ -76,6 +76,12 @@ class Kernel:
         self._log_offset += len(data)
         return data.decode("utf-8", errors="replace").strip()
 
+    def log_output(self, label: str) -> None:
+        """:meth:`new_output` into the run log, under the report's label."""
+        text = self.new_output()
+        if text:
+            log.info("[%s] kernel output:\n%s", label, text)
+
 
 def _run(coro_fn, *args, **kw):
     from jupyter_core.utils import run_sync
@@ -134,16 +140,15 @@ class Lease:
         self.clean = False
 
     def renew(self, label: str = "") -> None:
-        if self.kernel is not None:
-            self.pool.release(self.kernel, False, label)
-            self.kernel = None
+        self._give_back(False, label)
 
     def close(self, label: str = "") -> None:
+        self._give_back(self.clean, label)
+
+    def _give_back(self, clean: bool, label: str) -> None:
         if self.kernel is not None:
-            text = self.kernel.new_output()  # what the kernel printed after the notebook (the PDF)
-            if text:
-                log.info("[%s] kernel output:\n%s", label, text)
-            self.pool.release(self.kernel, self.clean, label)
+            self.kernel.log_output(label)  # what it printed after the notebook (the PDF)
+            self.pool.release(self.kernel, clean, label)
             self.kernel = None
 
     def run(self, code: str, expression: str, timeout: float = 300):

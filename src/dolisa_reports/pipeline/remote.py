@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import DOMAINS
@@ -165,4 +165,4 @@ def receive(layout: Layout, returned: Returned):
     result.fresh = {fmt: layout.outputs / rel for fmt, rel in result.fresh.items()}
     if result.partial is not None:
         result.partial = layout.outputs / result.partial
-    return replace(result)
+    return result
